@@ -1,0 +1,290 @@
+/* extension/dht_indexer--0.1.sql */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION dht_indexer CASCADE" to load this file. \quit
+
+-- ---------------------------------------------------------------------------
+-- Search configuration: the 'simple' parser and dictionary (no stemming of
+-- release names) with accents folded, so that "amelie" finds "Amélie".
+-- ---------------------------------------------------------------------------
+CREATE TEXT SEARCH CONFIGURATION dht_indexer.names (COPY = pg_catalog.simple);
+ALTER TEXT SEARCH CONFIGURATION dht_indexer.names
+    ALTER MAPPING FOR asciiword, word, numword, asciihword, hword, numhword,
+                      hword_asciipart, hword_part, hword_numpart
+    WITH unaccent, simple;
+
+-- Names with separators turned into spaces: Ubuntu.22.04 -> Ubuntu 22 04.
+CREATE FUNCTION dht_indexer.normalize_name(name text) RETURNS text
+    AS 'MODULE_PATHNAME', 'dht_normalize_name'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- A websearch query rewritten to match normalized names (22.04 -> "22 04").
+CREATE FUNCTION dht_indexer.normalize_query(query text) RETURNS text
+    AS 'MODULE_PATHNAME', 'dht_normalize_query'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION dht_indexer.search_query(query text) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN pg_catalog.websearch_to_tsquery('dht_indexer.names'::pg_catalog.regconfig,
+                                           dht_indexer.normalize_query(query));
+
+-- ---------------------------------------------------------------------------
+-- Info hashes: 20 bytes everywhere (v1 SHA-1, or a v2 SHA-256 truncated).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION dht_indexer.info_hash(hash_or_magnet text) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'dht_info_hash_text'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION dht_indexer.info_hash(hash bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'dht_info_hash_bytea'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION dht_indexer.magnet_uri(v1 bytea, v2 bytea, name text) RETURNS text
+    AS 'MODULE_PATHNAME', 'dht_magnet_uri'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- ---------------------------------------------------------------------------
+-- Tables
+-- ---------------------------------------------------------------------------
+CREATE TABLE dht_indexer.torrents (
+    info_hash     bytea PRIMARY KEY
+                  CHECK (octet_length(info_hash) = 20),
+    info_hash_v2  bytea UNIQUE
+                  CHECK (octet_length(info_hash_v2) = 32),
+    name          text NOT NULL,
+    total_size    bigint NOT NULL CHECK (total_size >= 0),
+    file_count    integer NOT NULL CHECK (file_count >= 0),
+    discovered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    search_vector tsvector NOT NULL GENERATED ALWAYS AS
+        (pg_catalog.to_tsvector('dht_indexer.names'::pg_catalog.regconfig,
+                                dht_indexer.normalize_name(name))) STORED
+);
+COMMENT ON TABLE dht_indexer.torrents IS
+    'One row per torrent whose metadata was fetched and verified';
+CREATE INDEX torrents_search_idx ON dht_indexer.torrents USING gin (search_vector);
+CREATE INDEX torrents_name_trgm_idx ON dht_indexer.torrents USING gin (name gin_trgm_ops);
+-- A hybrid torrent is keyed by its v1 hash; this finds it by its v2 hash.
+CREATE INDEX torrents_v2_prefix_idx ON dht_indexer.torrents ((substr(info_hash_v2, 1, 20)));
+
+-- Files of a torrent, in order, as two parallel arrays: one row per torrent
+-- keeps torrents with thousands of files compact (TOAST-compressed).
+CREATE TABLE dht_indexer.files (
+    info_hash bytea PRIMARY KEY
+              REFERENCES dht_indexer.torrents ON DELETE CASCADE,
+    paths     text[] NOT NULL,
+    sizes     bigint[] NOT NULL,
+    CHECK (cardinality(paths) = cardinality(sizes))
+);
+COMMENT ON TABLE dht_indexer.files IS
+    'File paths (''/''-joined) and sizes of each torrent; see dht_indexer.files(hash)';
+
+CREATE TABLE dht_indexer.blocklist (
+    info_hash bytea PRIMARY KEY CHECK (octet_length(info_hash) = 20),
+    reason    text NOT NULL DEFAULT '',
+    added_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE dht_indexer.blocklist IS
+    'Hashes that are never fetched and never stored';
+
+-- pg_dump includes the index itself, not only its definition.
+SELECT pg_catalog.pg_extension_config_dump('dht_indexer.torrents', '');
+SELECT pg_catalog.pg_extension_config_dump('dht_indexer.files', '');
+SELECT pg_catalog.pg_extension_config_dump('dht_indexer.blocklist', '');
+
+-- ---------------------------------------------------------------------------
+-- Reading the index
+-- ---------------------------------------------------------------------------
+
+-- The torrent stored under a hash (its v1 hash, or either hash of a hybrid).
+CREATE FUNCTION dht_indexer.torrent(hash bytea)
+    RETURNS SETOF dht_indexer.torrents
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT t.* FROM dht_indexer.torrents t
+     WHERE t.info_hash = dht_indexer.info_hash(hash)
+        OR substr(t.info_hash_v2, 1, 20) = dht_indexer.info_hash(hash)
+     ORDER BY t.info_hash = dht_indexer.info_hash(hash) DESC
+     LIMIT 1;
+END;
+
+CREATE FUNCTION dht_indexer.torrent(hash text)
+    RETURNS SETOF dht_indexer.torrents
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURN dht_indexer.torrent(dht_indexer.info_hash(hash));
+
+CREATE FUNCTION dht_indexer.files(hash bytea)
+    RETURNS TABLE (path text, size bigint)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT f.path, f.size
+      FROM dht_indexer.torrent(hash) t
+      JOIN dht_indexer.files fl ON fl.info_hash = t.info_hash,
+           unnest(fl.paths, fl.sizes) WITH ORDINALITY AS f(path, size, ord)
+     ORDER BY f.ord;
+END;
+
+CREATE FUNCTION dht_indexer.files(hash text)
+    RETURNS TABLE (path text, size bigint)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT f.path, f.size FROM dht_indexer.files(dht_indexer.info_hash(hash)) f;
+END;
+
+-- Magnet URI of an indexed torrent: btih for v1/hybrid, btmh for v2/hybrid.
+CREATE FUNCTION dht_indexer.magnet(hash bytea) RETURNS text
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT dht_indexer.magnet_uri(
+               CASE WHEN substr(t.info_hash_v2, 1, 20) = t.info_hash
+                    THEN NULL ELSE t.info_hash END,
+               t.info_hash_v2, t.name)
+      FROM dht_indexer.torrent(hash) t;
+END;
+
+CREATE FUNCTION dht_indexer.magnet(hash text) RETURNS text
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURN dht_indexer.magnet(dht_indexer.info_hash(hash));
+
+-- Ranked search.  Word matches (rank >= 1) come first, ordered by
+-- ts_rank_cd; when they leave room and the query is plain text, substring
+-- matches (rank < 1, by trigram similarity) follow, which covers scripts
+-- written without spaces (CJK) and partial words.
+CREATE FUNCTION dht_indexer.search(query text, lim integer DEFAULT 50)
+    RETURNS TABLE (info_hash bytea, name text, total_size bigint,
+                   file_count integer, discovered_at timestamptz, rank real)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+AS $$
+#variable_conflict use_column
+DECLARE
+    q       tsquery;
+    plain   text := btrim(query);
+    found_n integer := 0;
+BEGIN
+    IF lim < 1 OR lim > 10000 THEN
+        RAISE EXCEPTION 'search limit must be between 1 and 10000, got %', lim
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF dht_indexer.normalize_query(query) <> '' THEN
+        q := dht_indexer.search_query(query);
+        RETURN QUERY
+            SELECT t.info_hash, t.name, t.total_size, t.file_count,
+                   t.discovered_at,
+                   (1 + pg_catalog.ts_rank_cd(t.search_vector, q, 1))::real
+              FROM dht_indexer.torrents t
+             WHERE t.search_vector @@ q
+             ORDER BY 6 DESC, t.name, t.info_hash
+             LIMIT lim;
+        GET DIAGNOSTICS found_n = ROW_COUNT;
+    END IF;
+    IF found_n < lim AND pg_catalog.length(plain) >= 2
+       AND plain !~* '["]|(^|\s)-\S|(^|\s)or(\s|$)' THEN
+        RETURN QUERY
+            SELECT t.info_hash, t.name, t.total_size, t.file_count,
+                   t.discovered_at,
+                   (0.999 * word_similarity(plain, t.name))::real
+              FROM dht_indexer.torrents t
+             WHERE t.name ILIKE '%' || pg_catalog.replace(pg_catalog.replace(
+                       pg_catalog.replace(plain, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+               AND (q IS NULL OR NOT t.search_vector @@ q)
+             ORDER BY 6 DESC, t.name, t.info_hash
+             LIMIT lim - found_n;
+    END IF;
+END;
+$$;
+
+-- ---------------------------------------------------------------------------
+-- Controlling the crawler
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION dht_indexer.stats(
+    OUT state text,
+    OUT worker_pid integer,
+    OUT started_at timestamptz,
+    OUT paused boolean,
+    OUT sockets bigint,
+    OUT socket_errors bigint,
+    OUT fd_refused bigint,
+    OUT packets_in bigint,
+    OUT packets_out bigint,
+    OUT bytes_in bigint,
+    OUT bytes_out bigint,
+    OUT send_errors bigint,
+    OUT bootstrap_nodes bigint,
+    OUT bootstrap_resolved bigint,
+    OUT bootstrap_failures bigint,
+    OUT bootstrap_replies bigint,
+    OUT resolve_requests bigint,
+    OUT resolve_queue_depth bigint,
+    OUT resolve_dropped bigint,
+    OUT resolve_known bigint,
+    OUT resolve_blocked bigint,
+    OUT resolve_pending bigint,
+    OUT resolve_pending_dropped bigint,
+    OUT store_flushes bigint,
+    OUT store_flush_errors bigint,
+    OUT store_batches_dropped bigint,
+    OUT store_rows_dropped bigint,
+    OUT torrents_inserted bigint)
+    AS 'MODULE_PATHNAME', 'dht_stats'
+    LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW dht_indexer.status AS SELECT * FROM dht_indexer.stats();
+
+CREATE FUNCTION dht_indexer.pause() RETURNS void
+    AS 'MODULE_PATHNAME', 'dht_pause'
+    LANGUAGE C STRICT VOLATILE;
+
+CREATE FUNCTION dht_indexer.resume() RETURNS void
+    AS 'MODULE_PATHNAME', 'dht_resume'
+    LANGUAGE C STRICT VOLATILE;
+
+-- Queue a hash or magnet link for resolution now; returns the queued hash.
+CREATE FUNCTION dht_indexer.resolve(magnet_or_hash text) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'dht_resolve'
+    LANGUAGE C STRICT VOLATILE;
+
+-- Delete a torrent and blocklist it (both hashes of a hybrid) so that it is
+-- never fetched or stored again.  Returns whether a torrent was deleted.
+CREATE FUNCTION dht_indexer.forget(hash bytea, reason text DEFAULT NULL)
+    RETURNS boolean
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    h       bytea := dht_indexer.info_hash(hash);
+    gone    record;
+    deleted boolean := false;
+BEGIN
+    FOR gone IN
+        DELETE FROM dht_indexer.torrents t
+         WHERE t.info_hash = h OR substr(t.info_hash_v2, 1, 20) = h
+        RETURNING t.info_hash, substr(t.info_hash_v2, 1, 20) AS v2_prefix
+    LOOP
+        deleted := true;
+        INSERT INTO dht_indexer.blocklist AS b (info_hash, reason)
+        SELECT x, coalesce(forget.reason, '')
+          FROM unnest(ARRAY[gone.info_hash, gone.v2_prefix]) AS x
+         WHERE x IS NOT NULL AND x <> h
+        ON CONFLICT (info_hash) DO NOTHING;
+    END LOOP;
+    INSERT INTO dht_indexer.blocklist AS b (info_hash, reason)
+    VALUES (h, coalesce(forget.reason, ''))
+    ON CONFLICT (info_hash) DO UPDATE SET reason = EXCLUDED.reason;
+    RETURN deleted;
+END;
+$$;
+
+CREATE FUNCTION dht_indexer.forget(hash text, reason text DEFAULT NULL)
+    RETURNS boolean
+    LANGUAGE sql VOLATILE
+    RETURN dht_indexer.forget(dht_indexer.info_hash(hash), reason);
+
+-- ---------------------------------------------------------------------------
+-- Privileges: reading is public, control is not.
+-- ---------------------------------------------------------------------------
+GRANT USAGE ON SCHEMA dht_indexer TO PUBLIC;
+GRANT SELECT ON dht_indexer.torrents, dht_indexer.files TO PUBLIC;
+REVOKE ALL ON FUNCTION dht_indexer.pause() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dht_indexer.resume() FROM PUBLIC;
+REVOKE ALL ON FUNCTION dht_indexer.resolve(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dht_indexer.forget(bytea, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dht_indexer.forget(text, text) FROM PUBLIC;

@@ -1,0 +1,277 @@
+/*-------------------------------------------------------------------------
+ *
+ * shmem.c
+ *	  The shared-memory struct behind stats(), pause()/resume() and
+ *	  resolve().
+ *
+ * One DhtShared struct, requested from shmem_request_hook and initialised
+ * under AddinShmemInitLock (PG15 protocol, as autoprewarm does).  Counters
+ * are atomics so that SQL readers never take a lock; the spinlock only
+ * covers the worker identity and the resolve ring, both touched rarely.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "port/atomics.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/timestamp.h"
+
+#include "shmem.h"
+
+typedef struct DhtShared
+{
+	/* Protects every non-atomic field below. */
+	slock_t		mutex;
+
+	/* Written by the worker at start and exit. */
+	pid_t		worker_pid;
+	Latch	   *worker_latch;
+	TimestampTz started_at;
+	DhtWorkerState state;
+
+	/* Written by the resolve() caller (tail) and the worker (head). */
+	uint32		resolve_head;
+	uint32		resolve_count;
+	uint8		resolve_ring[DHT_RESOLVE_RING_SIZE][DHT_HASH_LEN];
+
+	/* Written by pause()/resume(), read by the worker: no lock needed. */
+	pg_atomic_uint32 paused;
+
+	/* Written by the worker (and resolve() for its drop count). */
+	pg_atomic_uint64 counters[DHT_NUM_COUNTERS];
+} DhtShared;
+
+static DhtShared *dht_shared = NULL;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+#define DHT_COUNTER_NAME(name, desc) #name,
+static const char *const counter_names[] = {
+	DHT_COUNTERS(DHT_COUNTER_NAME)
+};
+#undef DHT_COUNTER_NAME
+
+static void
+dht_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(DhtShared)));
+}
+
+static void
+dht_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	dht_shared = ShmemInitStruct("dht_indexer", sizeof(DhtShared), &found);
+	if (!found)
+	{
+		int			i;
+
+		memset(dht_shared, 0, sizeof(DhtShared));
+		SpinLockInit(&dht_shared->mutex);
+		pg_atomic_init_u32(&dht_shared->paused, 0);
+		for (i = 0; i < DHT_NUM_COUNTERS; i++)
+			pg_atomic_init_u64(&dht_shared->counters[i], 0);
+		dht_shared->state = DHT_STATE_NOT_RUNNING;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* Chain our hooks; called from _PG_init while preloading. */
+void
+dht_shmem_install_hooks(void)
+{
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = dht_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = dht_shmem_startup;
+}
+
+/* False when the library was not preloaded (no shared struct exists). */
+bool
+dht_shmem_ready(void)
+{
+	return dht_shared != NULL;
+}
+
+void
+dht_counter_add(DhtCounter c, uint64 n)
+{
+	pg_atomic_fetch_add_u64(&dht_shared->counters[c], n);
+}
+
+void
+dht_counter_set(DhtCounter c, uint64 v)
+{
+	pg_atomic_write_u64(&dht_shared->counters[c], v);
+}
+
+uint64
+dht_counter_get(DhtCounter c)
+{
+	return pg_atomic_read_u64(&dht_shared->counters[c]);
+}
+
+const char *
+dht_counter_name(DhtCounter c)
+{
+	return counter_names[c];
+}
+
+/*
+ * Publish the worker's latch and pid; reset the gauges a previous
+ * incarnation left behind (counters keep growing across restarts).
+ */
+void
+dht_worker_attach(Latch *latch)
+{
+	SpinLockAcquire(&dht_shared->mutex);
+	dht_shared->worker_pid = MyProcPid;
+	dht_shared->worker_latch = latch;
+	dht_shared->started_at = GetCurrentTimestamp();
+	dht_shared->state = DHT_STATE_STARTING;
+	SpinLockRelease(&dht_shared->mutex);
+	dht_counter_set(DHT_C_sockets, 0);
+	dht_counter_set(DHT_C_resolve_pending, 0);
+}
+
+/* on_shmem_exit callback: forget the latch before it goes away. */
+void
+dht_worker_detach(int code, Datum arg)
+{
+	SpinLockAcquire(&dht_shared->mutex);
+	dht_shared->worker_pid = 0;
+	dht_shared->worker_latch = NULL;
+	dht_shared->state = DHT_STATE_NOT_RUNNING;
+	SpinLockRelease(&dht_shared->mutex);
+	dht_counter_set(DHT_C_sockets, 0);
+}
+
+void
+dht_worker_set_state(DhtWorkerState state)
+{
+	SpinLockAcquire(&dht_shared->mutex);
+	dht_shared->state = state;
+	SpinLockRelease(&dht_shared->mutex);
+}
+
+DhtWorkerState
+dht_worker_get_state(pid_t *pid, TimestampTz *started_at)
+{
+	DhtWorkerState state;
+
+	SpinLockAcquire(&dht_shared->mutex);
+	state = dht_shared->state;
+	*pid = dht_shared->worker_pid;
+	*started_at = dht_shared->started_at;
+	SpinLockRelease(&dht_shared->mutex);
+	return state;
+}
+
+const char *
+dht_worker_state_name(DhtWorkerState state)
+{
+	switch (state)
+	{
+		case DHT_STATE_NOT_RUNNING:
+			return "not running";
+		case DHT_STATE_STARTING:
+			return "starting";
+		case DHT_STATE_WAITING_FOR_EXTENSION:
+			return "waiting for extension";
+		case DHT_STATE_CRAWLING:
+			return "crawling";
+		case DHT_STATE_PAUSED:
+			return "paused";
+		case DHT_STATE_DISABLED:
+			return "disabled";
+	}
+	return "unknown";
+}
+
+/* SetLatch on the worker, if one is running. */
+void
+dht_wake_worker(void)
+{
+	Latch	   *latch;
+
+	SpinLockAcquire(&dht_shared->mutex);
+	latch = dht_shared->worker_latch;
+	SpinLockRelease(&dht_shared->mutex);
+	if (latch)
+		SetLatch(latch);
+}
+
+bool
+dht_is_paused(void)
+{
+	return pg_atomic_read_u32(&dht_shared->paused) != 0;
+}
+
+void
+dht_set_paused(bool paused)
+{
+	pg_atomic_write_u32(&dht_shared->paused, paused ? 1 : 0);
+	dht_wake_worker();
+}
+
+/*
+ * Queue one hash for the worker; false (and a counted drop) when the ring
+ * is full.  The caller wakes the worker.
+ */
+bool
+dht_resolve_push(const uint8 *hash)
+{
+	bool		ok = false;
+	uint32		count;
+
+	SpinLockAcquire(&dht_shared->mutex);
+	count = dht_shared->resolve_count;
+	if (count < DHT_RESOLVE_RING_SIZE)
+	{
+		uint32		slot = (dht_shared->resolve_head + count) % DHT_RESOLVE_RING_SIZE;
+
+		memcpy(dht_shared->resolve_ring[slot], hash, DHT_HASH_LEN);
+		dht_shared->resolve_count = ++count;
+		ok = true;
+	}
+	SpinLockRelease(&dht_shared->mutex);
+
+	if (ok)
+		dht_counter_set(DHT_C_resolve_queue_depth, count);
+	else
+		dht_counter_add(DHT_C_resolve_dropped, 1);
+	return ok;
+}
+
+/* Take up to max queued hashes, oldest first; returns how many. */
+int
+dht_resolve_pop(uint8 (*hashes)[DHT_HASH_LEN], int max)
+{
+	int			n = 0;
+	uint32		left;
+
+	SpinLockAcquire(&dht_shared->mutex);
+	while (n < max && dht_shared->resolve_count > 0)
+	{
+		memcpy(hashes[n++], dht_shared->resolve_ring[dht_shared->resolve_head],
+			   DHT_HASH_LEN);
+		dht_shared->resolve_head = (dht_shared->resolve_head + 1) % DHT_RESOLVE_RING_SIZE;
+		dht_shared->resolve_count--;
+	}
+	left = dht_shared->resolve_count;
+	SpinLockRelease(&dht_shared->mutex);
+	dht_counter_set(DHT_C_resolve_queue_depth, left);
+	return n;
+}

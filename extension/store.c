@@ -1,0 +1,474 @@
+/*-------------------------------------------------------------------------
+ *
+ * store.c
+ *	  Batched, short transactions against the dht_indexer tables (SPI).
+ *
+ * This is the only file that executes SQL.  The transaction bracket comes
+ * from worker_spi (StartTransactionCommand, SPI_connect, an active
+ * snapshot, commit); plans are prepared once and kept with SPI_keepplan;
+ * batches travel as array parameters and are unnested by the statement.
+ * Errors are caught with PG_TRY: the transaction is aborted, the error
+ * logged and counted, and the batch kept for a retry with exponential
+ * backoff until max_attempts, when it is dropped with a LOG line and a
+ * counter.  The worker never dies from a failed flush.
+ *
+ * Memory: the batch lives in its own context, bounded by batch_torrents
+ * and batch_bytes; it is reset after every commit or drop.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "pgstat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "store.h"
+
+/* Retry delays double up to this. */
+#define STORE_MAX_BACKOFF_MS 60000
+
+const StoreConfig store_default_config = {
+	.batch_torrents = 500,
+	.batch_bytes = 64 * 1024 * 1024,
+	.max_attempts = 5,
+	.backoff_ms = 1000,
+};
+
+/* A torrent copied into the batch context. */
+typedef struct BatchEntry
+{
+	uint8		info_hash[STORE_HASH_LEN];
+	bool		has_v2;
+	uint8		info_hash_v2[STORE_HASH_V2_LEN];
+	char	   *name;
+	int64		total_size;
+	int32		file_count;
+	int32		nfiles;
+	char	  **paths;
+	int64	   *sizes;
+} BatchEntry;
+
+static StoreConfig config;
+static StoreStats stats;
+static MemoryContext batch_context = NULL;
+static BatchEntry *batch = NULL;
+static int	batch_len = 0;
+static int	batch_files = 0;
+static Size batch_bytes = 0;
+static int	batch_attempts = 0;
+static TimestampTz next_attempt = 0;
+
+static SPIPlanPtr insert_plan = NULL;
+static SPIPlanPtr classify_plan = NULL;
+
+/*
+ * Insert a batch: deduplicate it, skip blocklisted hashes (either of a
+ * hybrid torrent's two), insert torrents ON CONFLICT DO NOTHING, and give
+ * each newly inserted torrent its file list, sliced out of the flat path
+ * and size arrays.  The row count is the number of new torrents.
+ */
+static const char *const insert_sql =
+"WITH input AS ("
+"  SELECT DISTINCT ON (u.info_hash) u.*"
+"    FROM unnest($1::bytea[], $2::bytea[], $3::text[], $4::int8[],"
+"                $5::int4[], $6::int4[], $7::int4[])"
+"         WITH ORDINALITY AS u(info_hash, info_hash_v2, name, total_size,"
+"                              file_count, first_file, nfiles, ord)"
+"   ORDER BY u.info_hash, u.ord),"
+" fresh AS ("
+"  INSERT INTO dht_indexer.torrents AS t"
+"         (info_hash, info_hash_v2, name, total_size, file_count)"
+"  SELECT i.info_hash, i.info_hash_v2, i.name, i.total_size, i.file_count"
+"    FROM input i"
+"   WHERE NOT EXISTS (SELECT 1 FROM dht_indexer.blocklist b"
+"                      WHERE b.info_hash = i.info_hash"
+"                         OR b.info_hash = substr(i.info_hash_v2, 1, 20))"
+"  ON CONFLICT DO NOTHING"
+"  RETURNING t.info_hash)"
+" INSERT INTO dht_indexer.files (info_hash, paths, sizes)"
+" SELECT i.info_hash,"
+"        ($8::text[])[i.first_file : i.first_file + i.nfiles - 1],"
+"        ($9::int8[])[i.first_file : i.first_file + i.nfiles - 1]"
+"   FROM input i JOIN fresh f ON f.info_hash = i.info_hash";
+
+/* 0 unknown, 1 known (under either hash of a hybrid), 2 blocklisted. */
+static const char *const classify_sql =
+"SELECT CASE"
+"         WHEN EXISTS (SELECT 1 FROM dht_indexer.blocklist b"
+"                       WHERE b.info_hash = u.h) THEN 2"
+"         WHEN EXISTS (SELECT 1 FROM dht_indexer.torrents t"
+"                       WHERE t.info_hash = u.h)"
+"           OR EXISTS (SELECT 1 FROM dht_indexer.torrents t"
+"                       WHERE substr(t.info_hash_v2, 1, 20) = u.h) THEN 1"
+"         ELSE 0 END::int4"
+"  FROM unnest($1::bytea[]) WITH ORDINALITY AS u(h, ord)"
+" ORDER BY u.ord";
+
+void
+store_init(const StoreConfig *cfg)
+{
+	config = *cfg;
+	memset(&stats, 0, sizeof(stats));
+	batch_context = AllocSetContextCreate(TopMemoryContext,
+										  "dht_indexer store batch",
+										  ALLOCSET_DEFAULT_SIZES);
+	batch = MemoryContextAllocZero(TopMemoryContext,
+								   sizeof(BatchEntry) * config.batch_torrents);
+}
+
+static Size
+torrent_bytes(const StoreTorrent *t)
+{
+	Size		bytes = sizeof(BatchEntry) + strlen(t->name) + 1;
+	int			i;
+
+	for (i = 0; i < t->nfiles; i++)
+		bytes += strlen(t->paths[i]) + 1 + sizeof(char *) + sizeof(int64);
+	return bytes;
+}
+
+bool
+store_add(const StoreTorrent *t)
+{
+	Size		bytes = torrent_bytes(t);
+	BatchEntry *e;
+	MemoryContext old;
+	int			i;
+
+	if (batch_len >= config.batch_torrents ||
+		batch_bytes + bytes > config.batch_bytes)
+	{
+		stats.rows_dropped++;
+		return false;
+	}
+	old = MemoryContextSwitchTo(batch_context);
+	e = &batch[batch_len++];
+	memcpy(e->info_hash, t->info_hash, STORE_HASH_LEN);
+	e->has_v2 = t->has_v2;
+	memcpy(e->info_hash_v2, t->info_hash_v2, STORE_HASH_V2_LEN);
+	e->name = pstrdup(t->name);
+	e->total_size = t->total_size;
+	e->file_count = t->file_count;
+	e->nfiles = t->nfiles;
+	e->paths = palloc(sizeof(char *) * Max(t->nfiles, 1));
+	e->sizes = palloc(sizeof(int64) * Max(t->nfiles, 1));
+	for (i = 0; i < t->nfiles; i++)
+	{
+		e->paths[i] = pstrdup(t->paths[i]);
+		e->sizes[i] = t->sizes[i];
+	}
+	MemoryContextSwitchTo(old);
+	batch_files += t->nfiles;
+	batch_bytes += bytes;
+	return true;
+}
+
+int
+store_pending(void)
+{
+	return batch_len;
+}
+
+bool
+store_batch_full(void)
+{
+	return batch_len >= config.batch_torrents ||
+		batch_bytes * 2 >= config.batch_bytes;
+}
+
+TimestampTz
+store_next_attempt(void)
+{
+	return next_attempt;
+}
+
+static void
+batch_reset(void)
+{
+	MemoryContextReset(batch_context);
+	batch_len = 0;
+	batch_files = 0;
+	batch_bytes = 0;
+	batch_attempts = 0;
+	next_attempt = 0;
+}
+
+/* Prepare a statement once per backend and keep it across transactions. */
+static SPIPlanPtr
+kept_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan;
+
+	if (*slot != NULL)
+		return *slot;
+	plan = SPI_prepare(sql, nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s",
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	*slot = plan;
+	return plan;
+}
+
+/*
+ * Run body(arg) inside a fresh transaction with SPI connected.  Returns
+ * false after logging and aborting if it raised an error.
+ */
+static bool
+run_in_transaction(const char *activity, void (*body) (void *), void *arg)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	volatile bool ok = true;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pgstat_report_activity(STATE_RUNNING, activity);
+		body(arg);
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller_context);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		ereport(LOG,
+				(errmsg("dht_indexer: %s failed: %s", activity, edata->message),
+				 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return ok;
+}
+
+/* Text or int8 array Datum from C values, in the current (SPI) context. */
+static Datum
+text_array(Datum *elems, int n)
+{
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+static Datum
+int_array(Datum *elems, int n, Oid type)
+{
+	if (type == INT8OID)
+		return PointerGetDatum(construct_array(elems, n, INT8OID, 8,
+											   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	return PointerGetDatum(construct_array(elems, n, INT4OID, 4, true,
+										   TYPALIGN_INT));
+}
+
+static Datum
+bytea_datum(const uint8 *bytes, int len)
+{
+	bytea	   *b = palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(b, VARHDRSZ + len);
+	memcpy(VARDATA(b), bytes, len);
+	return PointerGetDatum(b);
+}
+
+static Datum
+bytea_array(Datum *elems, bool *nulls, int n)
+{
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
+											  BYTEAOID, -1, false,
+											  TYPALIGN_INT));
+}
+
+/* Build the nine array parameters of insert_sql from the batch. */
+static void
+batch_to_params(Datum *values)
+{
+	int			n = batch_len;
+	int			nf = Max(batch_files, 1);
+	Datum	   *hashes = palloc(sizeof(Datum) * n);
+	Datum	   *v2 = palloc(sizeof(Datum) * n);
+	bool	   *v2_nulls = palloc(sizeof(bool) * n);
+	Datum	   *names = palloc(sizeof(Datum) * n);
+	Datum	   *totals = palloc(sizeof(Datum) * n);
+	Datum	   *counts = palloc(sizeof(Datum) * n);
+	Datum	   *firsts = palloc(sizeof(Datum) * n);
+	Datum	   *nfiles = palloc(sizeof(Datum) * n);
+	Datum	   *paths = palloc(sizeof(Datum) * nf);
+	Datum	   *sizes = palloc(sizeof(Datum) * nf);
+	int			file = 0;
+	int			i,
+				j;
+
+	for (i = 0; i < n; i++)
+	{
+		const BatchEntry *e = &batch[i];
+
+		hashes[i] = bytea_datum(e->info_hash, STORE_HASH_LEN);
+		v2_nulls[i] = !e->has_v2;
+		v2[i] = e->has_v2 ? bytea_datum(e->info_hash_v2, STORE_HASH_V2_LEN) : (Datum) 0;
+		names[i] = CStringGetTextDatum(e->name);
+		totals[i] = Int64GetDatum(e->total_size);
+		counts[i] = Int32GetDatum(e->file_count);
+		firsts[i] = Int32GetDatum(file + 1);
+		nfiles[i] = Int32GetDatum(e->nfiles);
+		for (j = 0; j < e->nfiles; j++, file++)
+		{
+			paths[file] = CStringGetTextDatum(e->paths[j]);
+			sizes[file] = Int64GetDatum(e->sizes[j]);
+		}
+	}
+	values[0] = bytea_array(hashes, NULL, n);
+	values[1] = bytea_array(v2, v2_nulls, n);
+	values[2] = text_array(names, n);
+	values[3] = int_array(totals, n, INT8OID);
+	values[4] = int_array(counts, n, INT4OID);
+	values[5] = int_array(firsts, n, INT4OID);
+	values[6] = int_array(nfiles, n, INT4OID);
+	values[7] = text_array(paths, file);
+	values[8] = int_array(sizes, file, INT8OID);
+}
+
+static void
+insert_batch_body(void *arg)
+{
+	uint64	   *inserted = arg;
+	Oid			types[9] = {BYTEAARRAYOID, BYTEAARRAYOID, TEXTARRAYOID,
+		INT8ARRAYOID, INT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID,
+	TEXTARRAYOID, INT8ARRAYOID};
+	Datum		values[9];
+	SPIPlanPtr	plan = kept_plan(&insert_plan, insert_sql, 9, types);
+	int			rc;
+
+	batch_to_params(values);
+	rc = SPI_execute_plan(plan, values, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "inserting torrents failed: %s",
+			 SPI_result_code_string(rc));
+	*inserted = SPI_processed;
+}
+
+/* Schedule the next attempt after a failure, or drop the batch. */
+static StoreFlushResult
+flush_failed(void)
+{
+	int			delay = config.backoff_ms;
+	int			i;
+
+	stats.flush_errors++;
+	if (++batch_attempts >= config.max_attempts)
+	{
+		ereport(LOG,
+				(errmsg("dht_indexer: dropped a batch of %d torrents after %d failed attempts",
+						batch_len, batch_attempts)));
+		stats.batches_dropped++;
+		stats.rows_dropped += batch_len;
+		batch_reset();
+		return STORE_FLUSH_DROPPED;
+	}
+	for (i = 1; i < batch_attempts && delay < STORE_MAX_BACKOFF_MS; i++)
+		delay *= 2;
+	delay = Min(delay, STORE_MAX_BACKOFF_MS);
+	next_attempt = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);
+	return STORE_FLUSH_RETRY_LATER;
+}
+
+StoreFlushResult
+store_flush(void)
+{
+	uint64		inserted = 0;
+	char		activity[64];
+
+	if (batch_len == 0)
+		return STORE_FLUSH_EMPTY;
+	snprintf(activity, sizeof(activity), "dht_indexer: storing %d torrents",
+			 batch_len);
+	if (!run_in_transaction(activity, insert_batch_body, &inserted))
+		return flush_failed();
+	stats.flushes++;
+	stats.torrents_inserted += inserted;
+	batch_reset();
+	return STORE_FLUSH_DONE;
+}
+
+typedef struct ClassifyArgs
+{
+	const uint8 (*hashes)[STORE_HASH_LEN];
+	int			n;
+	StoreHashStatus *out;
+} ClassifyArgs;
+
+static void
+classify_body(void *arg)
+{
+	ClassifyArgs *args = arg;
+	Oid			types[1] = {BYTEAARRAYOID};
+	Datum		values[1];
+	Datum	   *elems = palloc(sizeof(Datum) * args->n);
+	SPIPlanPtr	plan = kept_plan(&classify_plan, classify_sql, 1, types);
+	uint64		row;
+	int			i;
+
+	for (i = 0; i < args->n; i++)
+		elems[i] = bytea_datum(args->hashes[i], STORE_HASH_LEN);
+	values[0] = bytea_array(elems, NULL, args->n);
+	if (SPI_execute_plan(plan, values, NULL, true, 0) != SPI_OK_SELECT ||
+		SPI_processed != (uint64) args->n)
+		elog(ERROR, "classifying hashes failed");
+	for (row = 0; row < SPI_processed; row++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[row],
+									  SPI_tuptable->tupdesc, 1, &isnull);
+
+		args->out[row] = (StoreHashStatus) DatumGetInt32(d);
+	}
+}
+
+bool
+store_classify(const uint8 (*hashes)[STORE_HASH_LEN], int n,
+			   StoreHashStatus *out)
+{
+	ClassifyArgs args = {hashes, n, out};
+
+	if (n == 0)
+		return true;
+	return run_in_transaction("dht_indexer: checking known hashes",
+							  classify_body, &args);
+}
+
+void
+store_reset_plans(void)
+{
+	if (insert_plan)
+		SPI_freeplan(insert_plan);
+	if (classify_plan)
+		SPI_freeplan(classify_plan);
+	insert_plan = NULL;
+	classify_plan = NULL;
+}
+
+const StoreStats *
+store_stats(void)
+{
+	return &stats;
+}

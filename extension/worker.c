@@ -1,0 +1,377 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *	  The crawler's background worker: lifecycle and event loop.
+ *
+ * One process, no threads.  Every socket lives in the core's evloop (one
+ * epoll fd); the worker waits on a WaitEventSet of three entries -- its
+ * latch, postmaster death and that epoll fd -- with the timeout of the
+ * next timer.  On each wake-up it resets the latch, handles interrupts and
+ * SIGHUP, drains the sockets, runs due timers and applies the wanted run
+ * state (extension present, dht_indexer.enabled, not paused).
+ *
+ * The worker waits without spinning until CREATE EXTENSION dht_indexer has
+ * run in dht_indexer.database (a cheap catalog check every second, or at
+ * once when the install script wakes it) and goes back to waiting if the
+ * extension is dropped.  Transactions are only ever opened for that check
+ * and by the store, never across network I/O.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/fd.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "bootstrap.h"
+#include "evloop.h"
+#include "guc.h"
+#include "shmem.h"
+#include "store.h"
+#include "udpset.h"
+#include "worker.h"
+
+/* Caps of the event loop: every socket the swarm may open, and timers. */
+#define WORKER_MAX_FDS 4096
+#define WORKER_MAX_TIMERS 64
+/* How often the worker checks that the extension still exists. */
+#define EXTENSION_CHECK_MS 1000
+/* pg_stat_activity summary refresh, and the periodic LOG rate line. */
+#define ACTIVITY_MS 5000
+#define RATE_LOG_MS 60000
+/* Bootstrap rounds repeat until a node answers. */
+#define BOOTSTRAP_RETRY_MS 60000
+/* resolve() requests taken from shared memory per wake-up. */
+#define RESOLVE_BATCH 64
+/* Unknown resolve() hashes kept for the resolver; beyond this, dropped. */
+#define MAX_PENDING_RESOLVE 4096
+
+static struct evloop *loop = NULL;
+static Oid	extension_oid = InvalidOid;
+static bool extension_checked = false;
+static bool crawling = false;
+static uint64 bootstrap_timer = 0;
+static DhtWorkerState current_state = DHT_STATE_STARTING;
+static uint8 pending_resolve[MAX_PENDING_RESOLVE][DHT_HASH_LEN];
+static int	npending_resolve = 0;
+
+static void arm_timer(uint64 delay_ms, evloop_timer_fn *fn);
+static void report_activity(void);
+
+/* Look the extension up in a short transaction; InvalidOid if absent. */
+static Oid
+lookup_extension(void)
+{
+	Oid			oid;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	oid = get_extension_oid("dht_indexer", true);
+	CommitTransactionCommand();
+	pgstat_report_stat(true);
+	return oid;
+}
+
+static void
+on_datagram(const UdpSocket *sock, const struct sockaddr *from,
+			socklen_t fromlen, const uint8 *data, size_t len)
+{
+	(void) bootstrap_on_datagram(sock, from, fromlen, data, len);
+}
+
+static void
+bootstrap_tick(struct evloop *ev, uint64 id, void *arg)
+{
+	bootstrap_timer = 0;
+	if (!crawling || bootstrap_reached())
+		return;
+	bootstrap_round();
+	bootstrap_timer = evloop_timer_add(loop, evloop_now_ms() + BOOTSTRAP_RETRY_MS,
+									   bootstrap_tick, NULL);
+}
+
+static void
+start_crawling(void)
+{
+	udpset_reconcile(dht_listen_addresses, dht_ports);
+	crawling = true;
+	ereport(LOG,
+			(errmsg("dht_indexer: crawling on %d UDP sockets", udpset_count())));
+	if (bootstrap_timer == 0)
+		bootstrap_tick(loop, 0, NULL);
+}
+
+static void
+stop_crawling(const char *why)
+{
+	udpset_close_all();
+	crawling = false;
+	if (bootstrap_timer != 0)
+		evloop_timer_cancel(loop, bootstrap_timer);
+	bootstrap_timer = 0;
+	ereport(LOG, (errmsg("dht_indexer: stopped crawling (%s)", why)));
+}
+
+/* Bring sockets and state in line with extension, enabled and pause. */
+static void
+apply_run_state(void)
+{
+	DhtWorkerState state;
+
+	if (!OidIsValid(extension_oid))
+		state = DHT_STATE_WAITING_FOR_EXTENSION;
+	else if (!dht_enabled)
+		state = DHT_STATE_DISABLED;
+	else if (dht_is_paused())
+		state = DHT_STATE_PAUSED;
+	else
+		state = DHT_STATE_CRAWLING;
+
+	if (state == current_state)
+		return;
+	if (state == DHT_STATE_CRAWLING && !crawling)
+		start_crawling();
+	else if (state != DHT_STATE_CRAWLING && crawling)
+		stop_crawling(dht_worker_state_name(state));
+	current_state = state;
+	dht_worker_set_state(state);
+	report_activity();
+}
+
+static void
+check_extension(void)
+{
+	Oid			oid = lookup_extension();
+
+	if (oid == extension_oid && extension_checked)
+		return;
+	extension_checked = true;
+	if (OidIsValid(extension_oid))
+		store_reset_plans();
+	if (OidIsValid(oid))
+		ereport(LOG,
+				(errmsg("dht_indexer: extension found in database \"%s\"",
+						dht_database)));
+	else
+		ereport(LOG,
+				(errmsg("dht_indexer: waiting for CREATE EXTENSION dht_indexer in database \"%s\"",
+						dht_database)));
+	extension_oid = oid;
+}
+
+static void
+extension_tick(struct evloop *ev, uint64 id, void *arg)
+{
+	check_extension();
+	arm_timer(EXTENSION_CHECK_MS, extension_tick);
+}
+
+/* Copy the store's counters into shared memory. */
+static void
+publish_store_stats(void)
+{
+	const StoreStats *s = store_stats();
+
+	dht_counter_set(DHT_C_store_flushes, s->flushes);
+	dht_counter_set(DHT_C_store_flush_errors, s->flush_errors);
+	dht_counter_set(DHT_C_store_batches_dropped, s->batches_dropped);
+	dht_counter_set(DHT_C_store_rows_dropped, s->rows_dropped);
+	dht_counter_set(DHT_C_torrents_inserted, s->torrents_inserted);
+}
+
+/* One line for pg_stat_activity. */
+static void
+report_activity(void)
+{
+	char		line[256];
+	pid_t		pid;
+	TimestampTz started;
+
+	snprintf(line, sizeof(line),
+			 "dht_indexer: %s, %d sockets, %llu packets in, %llu out, %llu torrents",
+			 dht_worker_state_name(dht_worker_get_state(&pid, &started)),
+			 udpset_count(),
+			 (unsigned long long) dht_counter_get(DHT_C_packets_in),
+			 (unsigned long long) dht_counter_get(DHT_C_packets_out),
+			 (unsigned long long) dht_counter_get(DHT_C_torrents_inserted));
+	pgstat_report_activity(STATE_IDLE, line);
+}
+
+static void
+activity_tick(struct evloop *ev, uint64 id, void *arg)
+{
+	publish_store_stats();
+	report_activity();
+	arm_timer(ACTIVITY_MS, activity_tick);
+}
+
+static void
+rate_log_tick(struct evloop *ev, uint64 id, void *arg)
+{
+	static uint64 last_in = 0,
+				last_out = 0,
+				last_torrents = 0;
+	uint64		in = dht_counter_get(DHT_C_packets_in);
+	uint64		out = dht_counter_get(DHT_C_packets_out);
+	uint64		torrents = dht_counter_get(DHT_C_torrents_inserted);
+
+	ereport(LOG,
+			(errmsg("dht_indexer: last minute: %llu packets in, %llu out, %llu torrents stored, %d sockets",
+					(unsigned long long) (in - last_in),
+					(unsigned long long) (out - last_out),
+					(unsigned long long) (torrents - last_torrents),
+					udpset_count())));
+	last_in = in;
+	last_out = out;
+	last_torrents = torrents;
+	arm_timer(RATE_LOG_MS, rate_log_tick);
+}
+
+static void
+arm_timer(uint64 delay_ms, evloop_timer_fn *fn)
+{
+	if (evloop_timer_add(loop, evloop_now_ms() + delay_ms, fn, NULL) == 0)
+		elog(ERROR, "dht_indexer: timer table full");
+}
+
+/*
+ * Take resolve() requests from shared memory, skip the ones already
+ * indexed or blocklisted, and keep the rest for the resolver.
+ */
+static void
+drain_resolve_requests(void)
+{
+	uint8		hashes[RESOLVE_BATCH][DHT_HASH_LEN];
+	StoreHashStatus status[RESOLVE_BATCH];
+	int			n,
+				i;
+
+	if (!OidIsValid(extension_oid))
+		return;
+	while ((n = dht_resolve_pop(hashes, RESOLVE_BATCH)) > 0)
+	{
+		dht_counter_add(DHT_C_resolve_requests, n);
+		if (!store_classify((const uint8 (*)[STORE_HASH_LEN]) hashes, n, status))
+			continue;
+		for (i = 0; i < n; i++)
+		{
+			if (status[i] == STORE_HASH_KNOWN)
+				dht_counter_add(DHT_C_resolve_known, 1);
+			else if (status[i] == STORE_HASH_BLOCKED)
+				dht_counter_add(DHT_C_resolve_blocked, 1);
+			else if (npending_resolve < MAX_PENDING_RESOLVE)
+				memcpy(pending_resolve[npending_resolve++], hashes[i], DHT_HASH_LEN);
+			else
+				dht_counter_add(DHT_C_resolve_pending_dropped, 1);
+		}
+		dht_counter_set(DHT_C_resolve_pending, npending_resolve);
+	}
+}
+
+static void
+maybe_flush_store(void)
+{
+	if (!OidIsValid(extension_oid) || store_pending() == 0)
+		return;
+	if (GetCurrentTimestamp() < store_next_attempt())
+		return;
+	(void) store_flush();
+	publish_store_stats();
+}
+
+static void
+reload_config(void)
+{
+	ConfigReloadPending = false;
+	ProcessConfigFile(PGC_SIGHUP);
+	if (crawling)
+		udpset_reconcile(dht_listen_addresses, dht_ports);
+}
+
+/* Create the event loop and the WaitEventSet around its epoll fd. */
+static WaitEventSet *
+setup_waiting(void)
+{
+	WaitEventSet *set;
+
+	loop = evloop_create(WORKER_MAX_FDS, WORKER_MAX_TIMERS);
+	if (loop == NULL)
+		ereport(ERROR,
+				(errcode_for_socket_access(),
+				 errmsg("dht_indexer: could not create event loop: %m")));
+	ReserveExternalFD();
+	set = CreateWaitEventSet(TopMemoryContext, 3);
+	AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	AddWaitEventToSet(set, WL_SOCKET_READABLE, evloop_epoll_fd(loop), NULL, NULL);
+	udpset_init(loop, on_datagram);
+	arm_timer(0, extension_tick);
+	arm_timer(ACTIVITY_MS, activity_tick);
+	arm_timer(RATE_LOG_MS, rate_log_tick);
+	return set;
+}
+
+static void
+run_loop(WaitEventSet *set)
+{
+	WaitEvent	events[3];
+
+	while (!ShutdownRequestPending)
+	{
+		int64		timeout = evloop_next_timeout(loop, evloop_now_ms());
+
+		(void) WaitEventSetWait(set, timeout < 0 ? -1 : (long) timeout,
+								events, lengthof(events), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+			reload_config();
+		while (evloop_dispatch(loop, 64) == 64)
+			;
+		evloop_run_timers(loop, evloop_now_ms());
+		apply_run_state();
+		drain_resolve_requests();
+		maybe_flush_store();
+	}
+}
+
+/* SIGTERM: close the sockets and write what is buffered before exiting. */
+static void
+shut_down(void)
+{
+	if (crawling)
+		stop_crawling("shutting down");
+	if (OidIsValid(extension_oid) && store_pending() > 0)
+		(void) store_flush();
+	ereport(LOG, (errmsg("dht_indexer: worker shutting down")));
+}
+
+void
+dht_worker_main(Datum main_arg)
+{
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	BackgroundWorkerUnblockSignals();
+
+	dht_worker_attach(MyLatch);
+	on_shmem_exit(dht_worker_detach, (Datum) 0);
+	BackgroundWorkerInitializeConnection(dht_database, NULL, 0);
+	ereport(LOG,
+			(errmsg("dht_indexer: worker started for database \"%s\"", dht_database)));
+
+	store_init(&store_default_config);
+	run_loop(setup_waiting());
+	shut_down();
+	proc_exit(1);
+}
