@@ -3,6 +3,8 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION dht_indexer CASCADE" to load this file. \quit
 
+CREATE SCHEMA dht_indexer;
+
 -- ---------------------------------------------------------------------------
 -- Search configuration: the 'simple' parser and dictionary (no stemming of
 -- release names) with accents folded, so that "amelie" finds "Amélie".

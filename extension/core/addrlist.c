@@ -372,7 +372,8 @@ addr_len(int family)
 static bool
 is_v4_mapped(const struct addrlist_addr *a)
 {
-	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0xff, 0xff};
 
 	return a->family == AF_INET6 && memcmp(a->addr, prefix, 12) == 0;
 }
@@ -432,7 +433,8 @@ check_addr_dup(const struct addrlist_addr *have, size_t n,
 			(is_wildcard(&have[i]) || is_wildcard(a)))
 			return fail(err, errlen, ADDRLIST_ERR_DUPLICATE,
 						"Address \"%s\" cannot be combined with the %s wildcard address of its family; list one or the other.",
-						quote(item, q), a->family == AF_INET ? "0.0.0.0" : "::");
+						quote(item, q),
+						a->family == AF_INET ? "0.0.0.0" : "::");
 	}
 	return ADDRLIST_OK;
 }
@@ -442,7 +444,8 @@ int
 addrlist_parse_addresses(const char *s, struct addrlist_addr *out,
 						 size_t cap, size_t *n, char *err, size_t errlen)
 {
-	size_t		limit = cap < ADDRLIST_MAX_ADDRESSES ? cap : ADDRLIST_MAX_ADDRESSES;
+	size_t		limit = (cap < ADDRLIST_MAX_ADDRESSES) ?
+	cap : ADDRLIST_MAX_ADDRESSES;
 	size_t		len;
 	size_t		pos = 0;
 	size_t		count = 0;
@@ -468,7 +471,8 @@ addrlist_parse_addresses(const char *s, struct addrlist_addr *out,
 			return fail(err, errlen, ADDRLIST_ERR_RANGE,
 						"Address \"%s\" is an IPv4-mapped IPv6 address; write the IPv4 address instead.",
 						quote(item, q));
-		if ((rc = check_addr_dup(out, count, &a, item, err, errlen)) != ADDRLIST_OK)
+		rc = check_addr_dup(out, count, &a, item, err, errlen);
+		if (rc != ADDRLIST_OK)
 			return rc;
 		if (count >= limit)
 			return fail(err, errlen, ADDRLIST_ERR_TOO_MANY,
@@ -542,7 +546,8 @@ check_host_name(struct span host, char *err, size_t errlen)
 			return fail(err, errlen, ADDRLIST_ERR_SYNTAX,
 						"Host name \"%s\" contains \"%c\"; only letters, digits, hyphens and dots are allowed.",
 						quote(host, q),
-						(name.p[i] >= 0x20 && name.p[i] < 0x7f) ? name.p[i] : '?');
+						(name.p[i] >= 0x20 && name.p[i] < 0x7f) ?
+						name.p[i] : '?');
 		numeric = numeric && is_digit(name.p[i]);
 	}
 	if (last_numeric && !parse_ip(host, &a))
@@ -618,8 +623,8 @@ parse_hostport(struct span item, struct addrlist_hostport *hp,
 			   char *err, size_t errlen)
 {
 	char		q[QUOTE_BUF];
-	struct span host;
-	struct span port;
+	struct span host = {NULL, 0};
+	struct span port = {NULL, 0};
 	int			rc;
 
 	if (item.p[0] == '[')
@@ -662,7 +667,8 @@ int
 addrlist_parse_hostports(const char *s, struct addrlist_hostport *out,
 						 size_t cap, size_t *n, char *err, size_t errlen)
 {
-	size_t		limit = cap < ADDRLIST_MAX_HOSTPORTS ? cap : ADDRLIST_MAX_HOSTPORTS;
+	size_t		limit = (cap < ADDRLIST_MAX_HOSTPORTS) ?
+	cap : ADDRLIST_MAX_HOSTPORTS;
 	size_t		len;
 	size_t		pos = 0;
 	size_t		count = 0;

@@ -219,7 +219,8 @@ alloc_fds(struct evloop *ev, size_t max_fds)
 	for (i = 0; i < max_fds; i++)
 	{
 		ev->slots[i].fd = -1;
-		ev->slots[i].next_free = (i + 1 < max_fds) ? (uint32_t) (i + 1) : EVLOOP_NONE;
+		ev->slots[i].next_free =
+			(i + 1 < max_fds) ? (uint32_t) (i + 1) : EVLOOP_NONE;
 	}
 	ev->free_slot = max_fds > 0 ? 0 : EVLOOP_NONE;
 	return 0;
@@ -241,7 +242,8 @@ alloc_timers(struct evloop *ev, size_t max_timers)
 	for (i = 0; i < max_timers; i++)
 	{
 		ev->timers[i].heap_pos = EVLOOP_NONE;
-		ev->timers[i].next_free = (i + 1 < max_timers) ? (uint32_t) (i + 1) : EVLOOP_NONE;
+		ev->timers[i].next_free =
+			(i + 1 < max_timers) ? (uint32_t) (i + 1) : EVLOOP_NONE;
 	}
 	ev->free_timer = max_timers > 0 ? 0 : EVLOOP_NONE;
 	return 0;

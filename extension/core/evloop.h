@@ -16,8 +16,10 @@
  * event that a callback made stale (by removing, or removing and re-adding,
  * another fd of the same batch) is never dispatched.  Timer ids come from a
  * 64-bit counter and are never reused in practice.  Not thread-safe and not
- * reentrant: a callback must not call evloop_dispatch() or
- * evloop_run_timers(), and must not leave by longjmp (ereport(ERROR)).
+ * reentrant: from a callback, evloop_dispatch() and evloop_run_timers()
+ * fail with EBUSY, evloop_destroy() is forbidden, and so is leaving by
+ * longjmp (ereport(ERROR)); everything else (add, modify, remove, timers)
+ * is allowed.
  */
 #ifndef DHT_EVLOOP_H
 #define DHT_EVLOOP_H
@@ -60,7 +62,7 @@ enum evloop_error
 	EVLOOP_ERR_BAD_FD = -5		/* negative fd, or one epoll refuses */
 };
 
-/* Allocate everything for up to max_fds fds and max_timers timers; NULL+errno. */
+/* Allocate all memory for max_fds fds and max_timers timers; NULL+errno. */
 struct evloop *evloop_create(size_t max_fds, size_t max_timers);
 
 /* Close the epoll fd and free the loop; registered fds stay open. */

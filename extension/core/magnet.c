@@ -22,6 +22,12 @@
 #define XT_BUF 96
 /* "urn:btih:" and "urn:btmh:" */
 #define URN_PREFIX_LEN 9
+/*
+ * magnet_build's output without the dn bytes: "magnet:?", "xt=urn:btih:" +
+ * 40 hex, "&", "xt=urn:btmh:1220" + 64 hex, "&dn=", NUL
+ */
+#define BUILD_FIXED (8 + 12 + INFOHASH_V1_HEX_LEN + 1 + 16 + \
+					 INFOHASH_V2_HEX_LEN + 4 + 1)
 
 static const char scheme[] = "magnet:?";
 static const char upper_hex[] = "0123456789ABCDEF";
@@ -474,13 +480,9 @@ magnet_build(const uint8_t *v1, const uint8_t *v2, const char *name,
 size_t
 magnet_build_size(size_t name_len)
 {
-	/* "magnet:?" + btih + "&" + btmh + "&dn=" + NUL, then 3 per name byte */
-	const size_t fixed = 8 + 12 + INFOHASH_V1_HEX_LEN + 1 + 16 +
-		INFOHASH_V2_HEX_LEN + 4 + 1;
-
-	if (name_len > (SIZE_MAX - fixed) / 3)
+	if (name_len > (SIZE_MAX - BUILD_FIXED) / 3)
 		return SIZE_MAX;
-	return fixed + 3 * name_len;
+	return BUILD_FIXED + 3 * name_len;
 }
 
 const char *

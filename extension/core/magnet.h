@@ -21,7 +21,8 @@
  * Invariants: inputs are (pointer, length) pairs and need no NUL; nothing
  * is allocated; magnet_build never writes at or past out + cap.  Error
  * sentences (capital letter, final period, fit for a PostgreSQL errdetail)
- * give 1-based byte positions in the input.
+ * give 1-based byte positions: in the input for a bad escape, within the
+ * decoded hash for a bad hash character.
  */
 #ifndef DHT_MAGNET_H
 #define DHT_MAGNET_H
@@ -47,8 +48,8 @@ struct magnet_link
 	int			has_v2;			/* urn:btmh: seen: v2 is its SHA-256 */
 	uint8_t		v2[32];
 	size_t		name_len;		/* bytes in name, 0 if no dn */
-	char		name[MAGNET_MAX_NAME + 1];	/* percent-decoded dn, NUL-terminated,
-											 * may be empty */
+	/* percent-decoded dn, NUL-terminated, may be empty */
+	char		name[MAGNET_MAX_NAME + 1];
 };
 
 enum magnet_error

@@ -10,11 +10,12 @@
  *
  * Why 2 * len + 1 bytes suffice for a query (TEXTNORM_QUERY_CAP): charge
  * each emitted token, with the space before it, to its own input bytes.  A
- * one-word term of n bytes costs n + 1 <= 2n.  A term gets quotes only if
- * it is a phrase (its input already has the quotes, or at least the
- * opening one) or splits into several words or into a non-operator `or`
- * (then n >= 3, and n + 3 <= 2n).  A leading '-' is copied from the input.
- * The `or` operator costs 3 bytes for its 2.  Add the NUL.
+ * one-word term of n bytes costs n + 1 <= 2n.  A phrase's input holds its
+ * opening quote (and its closing one unless it ends the query).  Any other
+ * term gets quotes only if it splits into several words or reads `or`
+ * without being the operator: then n >= 3, or n >= 2 after a '-' (which is
+ * copied from the input), and it still costs at most 2n.  The `or`
+ * operator costs 3 bytes for its 2.  Add the NUL.
  */
 #include "textnorm.h"
 
@@ -145,7 +146,7 @@ textnorm_utf8_trim(const char *s, size_t len)
 		return len;
 	lead = (unsigned char) s[i - 1];
 	if (lead < 0xC0 || lead >= 0xF8)
-		return len;				/* ASCII, or not UTF-8: nothing to complete */
+		return len;				/* ASCII, or not UTF-8: nothing to cut */
 	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
 	return (len - (i - 1) < need) ? i - 1 : len;
 }

@@ -1,6 +1,7 @@
 /*
  * fuzz_addrlist.c
- *		libFuzzer target: the three addrlist parsers on one NUL-terminated input.
+ *		libFuzzer target: the three addrlist parsers on one NUL-terminated
+ *		input.
  *
  * Aborts when an invariant breaks: counts within the cap, ranges valid,
  * disjoint and summing to total_ports, formatted addresses parsing back,
@@ -17,8 +18,10 @@ check_err(int rc, const char *err)
 {
 	size_t		len = strlen(err);
 
-	if (rc != ADDRLIST_OK && (len < 2 || len + 1 >= ADDRLIST_ERR_BUF ||
-							  !isupper((unsigned char) err[0]) || err[len - 1] != '.'))
+	if (rc == ADDRLIST_OK)
+		return;
+	if (len < 2 || len + 1 >= ADDRLIST_ERR_BUF ||
+		!isupper((unsigned char) err[0]) || err[len - 1] != '.')
 		abort();
 }
 
@@ -27,9 +30,14 @@ check_ports(const char *s, size_t cap)
 {
 	struct port_range r[ADDRLIST_MAX_RANGES];
 	char		err[ADDRLIST_ERR_BUF] = "";
-	size_t		n, total, sum = 0, i, j;
-	int			rc = addrlist_parse_ports(s, r, cap, &n, &total, err, sizeof(err));
+	size_t		n,
+				total,
+				sum = 0,
+				i,
+				j;
+	int			rc;
 
+	rc = addrlist_parse_ports(s, r, cap, &n, &total, err, sizeof(err));
 	check_err(rc, err);
 	if (n > cap || (rc == ADDRLIST_OK) != (n > 0))
 		abort();
@@ -55,7 +63,9 @@ check_addresses(const char *s, size_t cap)
 	struct addrlist_hostport hp;
 	char		err[ADDRLIST_ERR_BUF] = "";
 	char		text[80];
-	size_t		n, m, i;
+	size_t		n,
+				m,
+				i;
 	int			rc = addrlist_parse_addresses(s, a, cap, &n, err, sizeof(err));
 
 	check_err(rc, err);
@@ -66,8 +76,8 @@ check_addresses(const char *s, size_t cap)
 		if (a[i].family != AF_INET && a[i].family != AF_INET6)
 			abort();
 		addrlist_format(&a[i], 6881, text, sizeof(text));
-		if (addrlist_parse_hostports(text, &hp, 1, &m, err, sizeof(err)) != ADDRLIST_OK ||
-			m != 1 || hp.port != 6881)
+		rc = addrlist_parse_hostports(text, &hp, 1, &m, err, sizeof(err));
+		if (rc != ADDRLIST_OK || m != 1 || hp.port != 6881)
 			abort();
 	}
 }
@@ -77,7 +87,8 @@ check_hostports(const char *s, size_t cap)
 {
 	struct addrlist_hostport h[ADDRLIST_MAX_HOSTPORTS];
 	char		err[ADDRLIST_ERR_BUF] = "";
-	size_t		n, i;
+	size_t		n,
+				i;
 	int			rc = addrlist_parse_hostports(s, h, cap, &n, err, sizeof(err));
 
 	check_err(rc, err);

@@ -311,7 +311,8 @@ run_parser(enum parser which, const char *in, size_t cap, char *out,
 	CHECKF(n <= cap, "n %zu > cap %zu for \"%s\"", n, cap, in);
 	if (rc != ADDRLIST_OK)
 	{
-		CHECKF(n == 0 && (which != PORTS || total == 0), "counts on failure: \"%s\"", in);
+		CHECKF(n == 0 && (which != PORTS || total == 0),
+			   "counts on failure: \"%s\"", in);
 		CHECKF(is_sentence(err), "not a sentence: \"%s\"", err);
 		snprintf(out, outlen, "%s", err);
 	}
@@ -329,7 +330,7 @@ run_table(enum parser which, const struct row *rows, size_t nrows)
 {
 	char		out[1024];
 	size_t		cap = which == PORTS ? ADDRLIST_MAX_RANGES :
-		which == ADDRS ? ADDRLIST_MAX_ADDRESSES : ADDRLIST_MAX_HOSTPORTS;
+	which == ADDRS ? ADDRLIST_MAX_ADDRESSES : ADDRLIST_MAX_HOSTPORTS;
 	size_t		i;
 	int			rc;
 
@@ -413,7 +414,8 @@ test_caps(void)
 	CHECK(run_parser(HOSTPORTS, buf, 32, out, sizeof(out)) == LONG);
 
 	/* NULL input is "", a short or absent err buffer is fine */
-	CHECK(addrlist_parse_ports(NULL, r, 4, &n, NULL, err, sizeof(err)) == EMPTY);
+	CHECK(addrlist_parse_ports(NULL, r, 4, &n, NULL, err,
+							   sizeof(err)) == EMPTY);
 	CHECK(strcmp(err, "The por") == 0 && n == 0);
 	CHECK(addrlist_parse_hostports(NULL, NULL, 0, &n, NULL, 0) == OK && n == 0);
 	CHECK(addrlist_parse_ports("0", r, 4, NULL, NULL, NULL, 0) == RANGE);
@@ -424,7 +426,9 @@ test_caps(void)
 static void
 test_port_at(void)
 {
-	static const struct port_range r[] = {{6881, 6881}, {6890, 6892}, {7000, 7001}};
+	static const struct port_range r[] = {
+		{6881, 6881}, {6890, 6892}, {7000, 7001}
+	};
 	static const struct
 	{
 		size_t		index;
@@ -538,7 +542,8 @@ test_format_edges(void)
 	CHECK(addrlist_parse_addresses("::1", &a, 1, &n, NULL, 0) == OK);
 	a.addr[10] = a.addr[11] = 0xff;
 	addrlist_addr_to_sockaddr(&a, 7, &ss, NULL);
-	CHECK(addrlist_addr_from_sockaddr((struct sockaddr *) &ss, &out, NULL) == OK);
+	CHECK(addrlist_addr_from_sockaddr((struct sockaddr *) &ss, &out,
+									  NULL) == OK);
 	CHECK(out.family == AF_INET6);
 	CHECK(strcmp(addrlist_format(&out, 7, buf, sizeof(buf)),
 				 "[::ffff:0.0.0.1]:7") == 0);

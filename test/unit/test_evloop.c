@@ -149,7 +149,8 @@ test_create(void)
 	evloop_destroy(ev);
 	evloop_destroy(NULL);
 	CHECK(evloop_now_ms() > 0);
-	CHECK(strcmp(evloop_strerror(EVLOOP_ERR_FULL), "fd or timer cap reached") == 0);
+	CHECK(strcmp(evloop_strerror(EVLOOP_ERR_FULL),
+				 "fd or timer cap reached") == 0);
 	CHECK(strcmp(evloop_strerror(42), "unknown evloop error") == 0);
 }
 
@@ -332,7 +333,8 @@ test_readd(void)
 	int			efd = eventfd(1, EFD_NONBLOCK);
 
 	CHECK(evloop_add(ev, efd, EVLOOP_READ, log_fd, &first) == EVLOOP_OK);
-	CHECK(evloop_add(ev, efd, EVLOOP_READ, log_fd, &first) == EVLOOP_ERR_EXISTS);
+	CHECK(evloop_add(ev, efd, EVLOOP_READ, log_fd, &first) ==
+		  EVLOOP_ERR_EXISTS);
 	CHECK(evloop_remove(ev, efd) == EVLOOP_OK);
 	CHECK(evloop_remove(ev, efd) == EVLOOP_ERR_NOT_FOUND);
 	CHECK(evloop_dispatch(ev, 0) == 0);
@@ -342,7 +344,8 @@ test_readd(void)
 	/* nested dispatch is refused */
 	CHECK(evloop_modify(ev, efd, EVLOOP_READ) == EVLOOP_OK);
 	CHECK(evloop_remove(ev, efd) == EVLOOP_OK);
-	CHECK(evloop_add(ev, efd, EVLOOP_READ, nested_dispatch, &second) == EVLOOP_OK);
+	CHECK(evloop_add(ev, efd, EVLOOP_READ, nested_dispatch,
+					 &second) == EVLOOP_OK);
 	CHECK(evloop_dispatch(ev, 0) == 1 && second.calls == 2);
 	CHECK(evloop_remove(ev, efd) == EVLOOP_OK);
 	close(efd);
@@ -388,9 +391,10 @@ test_udp(void)
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	for (i = 0; i < 3; i++)
 		fds[i] = udp_socket(&ports[i]);
+
 	/*
-	 * Move the last socket to the highest allowed fd number (at most 2^20,
-	 * so that a huge limit does not make the kernel's fd table huge).
+	 * Move the last socket to the highest allowed fd number (at most 2^20, so
+	 * that a huge limit does not make the kernel's fd table huge).
 	 */
 	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
 	if (rl.rlim_cur > (1 << 20))
@@ -401,7 +405,8 @@ test_udp(void)
 	fds[2] = high;
 	for (i = 0; i < 3; i++)
 	{
-		CHECK(evloop_add(ev, fds[i], EVLOOP_READ, drain_fd, &logs[i]) == EVLOOP_OK);
+		CHECK(evloop_add(ev, fds[i], EVLOOP_READ, drain_fd,
+						 &logs[i]) == EVLOOP_OK);
 		to.sin_port = htons(ports[i]);
 		CHECK(sendto(fds[0], "ping", 4, 0, (struct sockaddr *) &to,
 					 sizeof(to)) == 4);
@@ -442,7 +447,8 @@ test_fd_caps(void)
 	CHECKF(rc == EVLOOP_ERR_BAD_FD, "rc %d errno %d", rc, errno);
 	/* a closed fd number */
 	close(devnull);
-	CHECK(evloop_add(ev, devnull, EVLOOP_READ, log_fd, &log) == EVLOOP_ERR_BAD_FD);
+	CHECK(evloop_add(ev, devnull, EVLOOP_READ, log_fd, &log) ==
+		  EVLOOP_ERR_BAD_FD);
 	CHECK(evloop_count(ev) == 0);
 	CHECK(evloop_add(ev, p[0], EVLOOP_READ, log_fd, &log) == EVLOOP_OK);
 	CHECK(evloop_add(ev, p[1], EVLOOP_WRITE, log_fd, &log) == EVLOOP_OK);
@@ -588,7 +594,8 @@ test_timer_order(void)
 	{
 		args[i].tag = (int) i;
 		args[i].log = &log;
-		CHECK(evloop_timer_add(ev, rows[i].deadline, log_timer, &args[i]) == i + 1);
+		CHECK(evloop_timer_add(ev, rows[i].deadline, log_timer,
+							   &args[i]) == i + 1);
 	}
 	CHECK(evloop_timer_add(ev, 1, log_timer, &args[0]) == 0);	/* cap */
 	CHECK(evloop_timer_count(ev) == 8);
@@ -640,7 +647,8 @@ test_timer_cancel(void)
 	CHECK(evloop_timer_count(ev) == 2);
 	CHECK(evloop_run_timers(ev, 100) == 2);
 	CHECK(log_is(&log, want));
-	CHECK(evloop_timer_cancel(ev, ids[1]) == EVLOOP_ERR_NOT_FOUND); /* expired */
+	/* expired */
+	CHECK(evloop_timer_cancel(ev, ids[1]) == EVLOOP_ERR_NOT_FOUND);
 	/* a callback cancels a later timer that is due in the same run */
 	log.n = 0;
 	ids[0] = evloop_timer_add(ev, 5, log_timer, &args[0]);
@@ -815,7 +823,8 @@ test_timer_random(void)
 			if (!ref[i].cancelled && ref[i].deadline <= now)
 				due++;
 		rc = evloop_run_timers(ev, now);
-		CHECKF(rc >= 0 && (size_t) rc == due - want_n, "now %llu ran %d want %zu", (unsigned long long) now, rc,
+		CHECKF(rc >= 0 && (size_t) rc == due - want_n,
+			   "now %llu ran %d want %zu", (unsigned long long) now, rc,
 			   due - want_n);
 		want_n = due;
 	}

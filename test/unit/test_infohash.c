@@ -17,7 +17,7 @@ struct hash_case
 	const char *in;
 	int			len;
 	int			rc;
-	const char *hex;			/* expected bytes as lower-case hex, on success */
+	const char *hex;			/* expected bytes in lower-case hex */
 	const char *err;			/* expected errdetail, on failure */
 };
 

@@ -113,6 +113,13 @@ static const struct parse_case parse_cases[] = {
 	{"magnet?:xt=urn:btih:" H1, MAGNET_ERR_NOT_MAGNET, NULL, NULL, NULL, 0, "A magnet link starts with \"magnet:?\"."},
 };
 
+/* A table row's length field: -1 means strlen. */
+static size_t
+row_len(const char *s, int len)
+{
+	return len < 0 ? strlen(s) : (size_t) len;
+}
+
 /* Decode expected hex (test-side, independent of infohash.c). */
 static void
 hex_bytes(const char *hex, uint8_t *out, size_t n)
@@ -161,8 +168,7 @@ test_parse_table(void)
 			   c->rc);
 		if (rc == MAGNET_OK && c->rc == MAGNET_OK)
 		{
-			size_t		nl = c->name_len < 0 ? strlen(c->name) :
-				(size_t) c->name_len;
+			size_t		nl = row_len(c->name, c->name_len);
 
 			CHECKF(hash_matches(link.has_v1, link.v1, c->v1, 20), "row %zu v1", i);
 			CHECKF(hash_matches(link.has_v2, link.v2, c->v2, 32), "row %zu v2", i);
@@ -307,8 +313,7 @@ test_build_table(void)
 		uint8_t		v2[32];
 		const uint8_t *p1 = NULL;
 		const uint8_t *p2 = NULL;
-		size_t		nl = c->name_len < 0 ? strlen(c->name) :
-			(size_t) c->name_len;
+		size_t		nl = row_len(c->name, c->name_len);
 		size_t		want = strlen(c->want);
 		size_t		cap;
 		size_t		outlen = 999;
@@ -371,8 +376,7 @@ test_round_trip(void)
 	for (i = 0; i < sizeof(build_cases) / sizeof(build_cases[0]); i++)
 	{
 		const struct build_case *c = &build_cases[i];
-		size_t		nl = c->name_len < 0 ? strlen(c->name) :
-			(size_t) c->name_len;
+		size_t		nl = row_len(c->name, c->name_len);
 
 		CHECKF(parse_guarded(c->want, strlen(c->want), &link, err) == 0 &&
 			   hash_matches(link.has_v1, link.v1, c->v1, 20) &&
