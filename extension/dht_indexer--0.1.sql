@@ -155,6 +155,9 @@ CREATE FUNCTION dht_indexer.search(query text, lim integer DEFAULT 50)
     RETURNS TABLE (info_hash bytea, name text, total_size bigint,
                    file_count integer, discovered_at timestamptz, rank real)
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+    -- websearch_to_tsquery() and the index scan raise NOTICEs for queries
+    -- without lexemes (emoji, only exclusions); they are handled below.
+    SET client_min_messages = warning
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -166,8 +169,15 @@ BEGIN
         RAISE EXCEPTION 'search limit must be between 1 and 10000, got %', lim
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF dht_indexer.normalize_query(query) <> '' THEN
-        q := dht_indexer.search_query(query);
+    IF pg_catalog.length(query) > 1000 THEN
+        RAISE EXCEPTION 'search query is too long (% characters)', pg_catalog.length(query)
+            USING ERRCODE = 'program_limit_exceeded',
+                  DETAIL = 'Queries are limited to 1000 characters.';
+    END IF;
+    -- Word search, unless the query has no positive term (only exclusions
+    -- or nothing the parser keeps, e.g. emoji): querytree() is then 'T'.
+    q := dht_indexer.search_query(query);
+    IF pg_catalog.numnode(q) > 0 AND pg_catalog.querytree(q) <> 'T' THEN
         RETURN QUERY
             SELECT t.info_hash, t.name, t.total_size, t.file_count,
                    t.discovered_at,
@@ -177,7 +187,10 @@ BEGIN
              ORDER BY 6 DESC, t.name, t.info_hash
              LIMIT lim;
         GET DIAGNOSTICS found_n = ROW_COUNT;
+    ELSE
+        q := NULL;
     END IF;
+    -- Substring fallback for plain queries (no quotes, exclusions or "or").
     IF found_n < lim AND pg_catalog.length(plain) >= 2
        AND plain !~* '["]|(^|\s)-\S|(^|\s)or(\s|$)' THEN
         RETURN QUERY
@@ -256,6 +269,10 @@ DECLARE
     gone    record;
     deleted boolean := false;
 BEGIN
+    IF h IS NULL THEN
+        RAISE EXCEPTION 'info hash must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
     FOR gone IN
         DELETE FROM dht_indexer.torrents t
          WHERE t.info_hash = h OR substr(t.info_hash_v2, 1, 20) = h
@@ -268,9 +285,11 @@ BEGIN
          WHERE x IS NOT NULL AND x <> h
         ON CONFLICT (info_hash) DO NOTHING;
     END LOOP;
+    -- Forgetting again replaces the reason only when a new one is given.
     INSERT INTO dht_indexer.blocklist AS b (info_hash, reason)
     VALUES (h, coalesce(forget.reason, ''))
-    ON CONFLICT (info_hash) DO UPDATE SET reason = EXCLUDED.reason;
+    ON CONFLICT (info_hash) DO UPDATE
+        SET reason = coalesce(forget.reason, b.reason);
     RETURN deleted;
 END;
 $$;
@@ -284,7 +303,7 @@ CREATE FUNCTION dht_indexer.forget(hash text, reason text DEFAULT NULL)
 -- Privileges: reading is public, control is not.
 -- ---------------------------------------------------------------------------
 GRANT USAGE ON SCHEMA dht_indexer TO PUBLIC;
-GRANT SELECT ON dht_indexer.torrents, dht_indexer.files TO PUBLIC;
+GRANT SELECT ON dht_indexer.torrents, dht_indexer.files, dht_indexer.status TO PUBLIC;
 REVOKE ALL ON FUNCTION dht_indexer.pause() FROM PUBLIC;
 REVOKE ALL ON FUNCTION dht_indexer.resume() FROM PUBLIC;
 REVOKE ALL ON FUNCTION dht_indexer.resolve(text) FROM PUBLIC;

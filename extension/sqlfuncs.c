@@ -15,6 +15,7 @@
 #include "access/htup_details.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -25,6 +26,8 @@
 
 /* Sentences from the core parsers are at most this long. */
 #define PARSE_ERR_LEN 256
+/* At most this many bytes of a bad input are quoted in an error message. */
+#define ERROR_QUOTE_BYTES 100
 /* Columns of stats() before the counters. */
 #define STATS_FIXED_COLUMNS 4
 
@@ -140,7 +143,8 @@ hash_from_text(const char *s, size_t len, uint8 *out)
 	if (rc != INFOHASH_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid info hash: \"%.*s\"", (int) Min(len, 100), s),
+				 errmsg("invalid info hash: \"%.*s\"",
+						pg_mbcliplen(s, (int) len, ERROR_QUOTE_BYTES), s),
 				 errdetail("%s", err),
 				 errhint("Give 40 hexadecimal digits, a 32-character base32 hash, a 64-digit v2 hash or a magnet link.")));
 }
