@@ -44,6 +44,10 @@ PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) \
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Werror
 include $(PGXS)
 
+# PGXS tracks no header dependencies: rebuild every object when any header
+# changes (the tree is small; correctness beats a few seconds).
+$(OBJS): $(wildcard extension/*.h extension/core/*.h)
+
 # The temporary instance takes its locale from the environment: C.UTF-8 makes
 # CJK and accented letters word characters for the parser and pg_trgm, and
 # fixes the collation that breaks ties in search results.  pg_regress only

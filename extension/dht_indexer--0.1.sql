@@ -234,6 +234,7 @@ CREATE FUNCTION dht_indexer.stats(
     OUT resolve_blocked bigint,
     OUT resolve_pending bigint,
     OUT resolve_pending_dropped bigint,
+    OUT resolve_check_failed bigint,
     OUT store_flushes bigint,
     OUT store_flush_errors bigint,
     OUT store_batches_dropped bigint,

@@ -50,6 +50,7 @@
 	X(resolve_blocked, "resolve() requests for blocklisted hashes") \
 	X(resolve_pending, "resolve() requests waiting for the resolver (gauge)") \
 	X(resolve_pending_dropped, "resolve() requests dropped because the pending list was full") \
+	X(resolve_check_failed, "resolve() requests lost because the known-hash check failed") \
 	X(store_flushes, "store transactions committed") \
 	X(store_flush_errors, "store transactions that failed") \
 	X(store_batches_dropped, "store batches dropped after repeated failures") \

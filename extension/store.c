@@ -250,7 +250,7 @@ run_in_transaction(const char *activity, void (*body) (void *), void *arg)
 		FlushErrorState();
 		AbortCurrentTransaction();
 		ereport(LOG,
-				(errmsg("dht_indexer: %s failed: %s", activity, edata->message),
+				(errmsg("%s failed: %s", activity, edata->message),
 				 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
 		FreeErrorData(edata);
 		ok = false;

@@ -11,9 +11,8 @@
  * state (extension present, dht_indexer.enabled, not paused).
  *
  * The worker waits without spinning until CREATE EXTENSION dht_indexer has
- * run in dht_indexer.database (a cheap catalog check every second, or at
- * once when the install script wakes it) and goes back to waiting if the
- * extension is dropped.  Transactions are only ever opened for that check
+ * run in dht_indexer.database (a cheap catalog check every second) and goes
+ * back to waiting if the extension is dropped.  Transactions are only ever opened for that check
  * and by the store, never across network I/O.
  *
  *-------------------------------------------------------------------------
@@ -90,12 +89,25 @@ on_datagram(const UdpSocket *sock, const struct sockaddr *from,
 	(void) bootstrap_on_datagram(sock, from, fromlen, data, len);
 }
 
+/* Retry the bootstrap round every minute until a node has answered. */
 static void
 bootstrap_tick(struct evloop *ev, uint64 id, void *arg)
 {
 	bootstrap_timer = 0;
 	if (!crawling || bootstrap_reached())
 		return;
+	bootstrap_round();
+	bootstrap_timer = evloop_timer_add(loop, evloop_now_ms() + BOOTSTRAP_RETRY_MS,
+									   bootstrap_tick, NULL);
+}
+
+/* Start a bootstrap round now, replacing any scheduled retry. */
+static void
+restart_bootstrap(void)
+{
+	if (bootstrap_timer != 0)
+		evloop_timer_cancel(loop, bootstrap_timer);
+	bootstrap_timer = 0;
 	bootstrap_round();
 	bootstrap_timer = evloop_timer_add(loop, evloop_now_ms() + BOOTSTRAP_RETRY_MS,
 									   bootstrap_tick, NULL);
@@ -108,8 +120,7 @@ start_crawling(void)
 	crawling = true;
 	ereport(LOG,
 			(errmsg("dht_indexer: crawling on %d UDP sockets", udpset_count())));
-	if (bootstrap_timer == 0)
-		bootstrap_tick(loop, 0, NULL);
+	restart_bootstrap();
 }
 
 static void
@@ -245,6 +256,21 @@ arm_timer(uint64 delay_ms, evloop_timer_fn *fn)
 		elog(ERROR, "dht_indexer: timer table full");
 }
 
+/* Keep an unknown resolve() hash for the resolver, once. */
+static void
+add_pending_resolve(const uint8 *hash)
+{
+	int			i;
+
+	for (i = 0; i < npending_resolve; i++)
+		if (memcmp(pending_resolve[i], hash, DHT_HASH_LEN) == 0)
+			return;
+	if (npending_resolve < MAX_PENDING_RESOLVE)
+		memcpy(pending_resolve[npending_resolve++], hash, DHT_HASH_LEN);
+	else
+		dht_counter_add(DHT_C_resolve_pending_dropped, 1);
+}
+
 /*
  * Take resolve() requests from shared memory, skip the ones already
  * indexed or blocklisted, and keep the rest for the resolver.
@@ -263,17 +289,18 @@ drain_resolve_requests(void)
 	{
 		dht_counter_add(DHT_C_resolve_requests, n);
 		if (!store_classify((const uint8 (*)[STORE_HASH_LEN]) hashes, n, status))
+		{
+			dht_counter_add(DHT_C_resolve_check_failed, n);
 			continue;
+		}
 		for (i = 0; i < n; i++)
 		{
 			if (status[i] == STORE_HASH_KNOWN)
 				dht_counter_add(DHT_C_resolve_known, 1);
 			else if (status[i] == STORE_HASH_BLOCKED)
 				dht_counter_add(DHT_C_resolve_blocked, 1);
-			else if (npending_resolve < MAX_PENDING_RESOLVE)
-				memcpy(pending_resolve[npending_resolve++], hashes[i], DHT_HASH_LEN);
 			else
-				dht_counter_add(DHT_C_resolve_pending_dropped, 1);
+				add_pending_resolve(hashes[i]);
 		}
 		dht_counter_set(DHT_C_resolve_pending, npending_resolve);
 	}
@@ -296,7 +323,10 @@ reload_config(void)
 	ConfigReloadPending = false;
 	ProcessConfigFile(PGC_SIGHUP);
 	if (crawling)
+	{
 		udpset_reconcile(dht_listen_addresses, dht_ports);
+		restart_bootstrap();
+	}
 }
 
 /* Create the event loop and the WaitEventSet around its epoll fd. */

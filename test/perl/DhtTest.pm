@@ -1,0 +1,446 @@
+# test/perl/DhtTest.pm
+#	  Shared helpers of the dht_indexer TAP suites (test/t/*.pl).
+#
+# Owns: the standard configuration of a test node, bounded waits on
+# dht_indexer.stats(), pg_stat_activity and the server log, the view of
+# the worker from outside (its UDP ports via ss, its CPU time via
+# /proc/PID/stat), a lenient bencode decoder and a KRPC ping responder
+# that runs in a child process.  Does not own any assertion: helpers
+# return values and the test files decide what to check.
+#
+# Invariants: every wait is bounded ($DhtTest::WAIT_SECONDS unless the
+# caller says otherwise); no traffic leaves 127.0.0.0/8 -- the test nodes
+# bind 127.0.0.1 only, start with an empty bootstrap list, and inherit
+# RES_OPTIONS=attempts:0 so that a host name given to the worker fails in
+# glibc's stub resolver without a DNS query ever being sent.
+package DhtTest;
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use IO::Select;
+use IO::Socket::INET;
+use JSON::PP ();
+use POSIX ();
+use Test::More ();
+use Time::HiRes qw(usleep time);
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+
+our @EXPORT = qw(
+  new_node free_udp_port standard_conf
+  stats wait_stats wait_state wait_until poll_until
+  worker_activity worker_pid wait_activity
+  udp_ports_listening wait_udp_ports
+  cpu_ticks clk_tck idle_cpu_share process_state
+  log_offset wait_log log_since
+  bencode bdecode_prefix krpc_ping
+  start_krpc_responder responder_count stop_responder
+);
+
+# Upper bound of one wait, in seconds.  Generous for a loaded 2-core
+# machine, small enough that a hung suite fails in minutes, not hours.
+our $WAIT_SECONDS = 30;
+
+# Host names resolve without the network or not at all (see the header).
+$ENV{RES_OPTIONS} = 'attempts:0';
+
+# A port that PostgreSQL::Test::Cluster has reserved (TCP) and that is also
+# free for UDP on 127.0.0.1, where the worker binds.
+sub free_udp_port
+{
+	for (1 .. 50)
+	{
+		my $port = PostgreSQL::Test::Cluster::get_free_port();
+		my $sock = IO::Socket::INET->new(
+			Proto     => 'udp',
+			LocalAddr => '127.0.0.1',
+			LocalPort => $port) or next;
+		close $sock;
+		return $port;
+	}
+	die "no free UDP port found on 127.0.0.1";
+}
+
+# The settings every suite uses: preloaded, loopback only, no bootstrap.
+sub standard_conf
+{
+	my (@ports) = @_;
+	my $ports = join(',', @ports);
+	return <<"EOC";
+shared_preload_libraries = 'dht_indexer'
+dht_indexer.database = 'postgres'
+dht_indexer.listen_addresses = '127.0.0.1'
+dht_indexer.ports = '$ports'
+dht_indexer.bootstrap_nodes = ''
+dht_indexer.allow_private_addresses = on
+EOC
+}
+
+# A new UTF-8 cluster with the standard configuration on nports (default
+# 2) fresh UDP ports, then conf (appended last, so it wins); started unless
+# no_start.  Returns the node and its ports.
+sub new_node
+{
+	my ($name, %opt) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	my @ports = map { free_udp_port() } 1 .. ($opt{nports} // 2);
+
+	$node->init(extra => [ '--encoding=UTF8', '--locale=C' ]);
+	$node->append_conf('postgresql.conf',
+		standard_conf(@ports) . ($opt{conf} // ''));
+	$node->start unless $opt{no_start};
+	return ($node, @ports);
+}
+
+# The row of dht_indexer.stats() as a hash reference.
+sub stats
+{
+	my ($node) = @_;
+	my $json = $node->safe_psql('postgres',
+		'SELECT row_to_json(s) FROM dht_indexer.stats() s');
+	return JSON::PP::decode_json($json);
+}
+
+# Run $sql until it prints 't'; false after $seconds.
+sub wait_until
+{
+	my ($node, $sql, $seconds) = @_;
+	local $PostgreSQL::Test::Utils::timeout_default =
+	  $seconds // $WAIT_SECONDS;
+	return $node->poll_query_until('postgres', $sql);
+}
+
+# Wait until the SQL condition $cond holds for the stats() row; on timeout
+# print the row, so a failure shows where the counters stood.
+sub wait_stats
+{
+	my ($node, $cond, $seconds) = @_;
+	return 1
+	  if wait_until($node, "SELECT ($cond) FROM dht_indexer.stats()",
+		$seconds);
+	my ($rc, $out, $err) = $node->psql('postgres',
+		'SELECT row_to_json(s) FROM dht_indexer.stats() s');
+	Test::More::diag("stats() did not reach ($cond): $out $err");
+	return 0;
+}
+
+sub wait_state
+{
+	my ($node, $state, $seconds) = @_;
+	return wait_stats($node, "state = '$state'", $seconds);
+}
+
+# Call $probe every 100 ms until it returns true; false after $seconds.
+sub poll_until
+{
+	my ($probe, $seconds) = @_;
+	my $deadline = time() + ($seconds // $WAIT_SECONDS);
+
+	while (1)
+	{
+		return 1 if $probe->();
+		return 0 if time() > $deadline;
+		usleep(100_000);
+	}
+}
+
+# (pid, query) of the worker in pg_stat_activity, or () if it is absent.
+sub worker_activity
+{
+	my ($node) = @_;
+	my $out = $node->safe_psql('postgres',
+		    "SELECT pid || '|' || coalesce(query, '') FROM pg_stat_activity "
+		  . "WHERE backend_type = 'dht_indexer'");
+	return () if $out eq '';
+	my @rows = split /\n/, $out;
+	die "more than one dht_indexer worker: $out" if @rows > 1;
+	return split /\|/, $rows[0], 2;
+}
+
+sub worker_pid
+{
+	my ($node) = @_;
+	my ($pid) = worker_activity($node);
+	return $pid;
+}
+
+# Wait until the worker's pg_stat_activity query is LIKE $pattern.
+sub wait_activity
+{
+	my ($node, $pattern, $seconds) = @_;
+	return wait_until(
+		$node,
+		"SELECT count(*) = 1 FROM pg_stat_activity "
+		  . "WHERE backend_type = 'dht_indexer' AND query LIKE '$pattern'",
+		$seconds);
+}
+
+# The ports among @ports that have a UDP socket bound to $addr (ss -Huln),
+# sorted (their number in scalar context).
+sub udp_ports_listening
+{
+	my ($addr, @ports) = @_;
+	my %want = map { $_ => 1 } @ports;
+	my %found;
+
+	for my $line (split /\n/, `ss -Huln`)
+	{
+		my @f = split ' ', $line;
+		next unless @f >= 5;
+		my ($a, $p) = $f[3] =~ /^(.*):(\d+)$/ or next;
+		$found{$p} = 1 if $a eq $addr && $want{$p};
+	}
+	my @sorted = sort { $a <=> $b } keys %found;
+	return @sorted;
+}
+
+# Wait until exactly @$open (of @$open and @$closed) listen on $addr.
+sub wait_udp_ports
+{
+	my ($addr, $open, $closed, $seconds) = @_;
+	my $want = join(',', sort { $a <=> $b } @$open);
+	return poll_until(
+		sub {
+			join(',', udp_ports_listening($addr, @$open, @$closed)) eq
+			  $want;
+		},
+		$seconds);
+}
+
+# utime + stime of a process, in clock ticks; undef if it is gone.
+sub cpu_ticks
+{
+	my ($pid) = @_;
+	open my $fh, '<', "/proc/$pid/stat" or return undef;
+	my $line = <$fh>;
+	close $fh;
+
+	# The command name may hold spaces; fields after it start at field 3.
+	$line =~ s/^.*\)\s+//s;
+	my @f = split ' ', $line;
+	return $f[11] + $f[12];
+}
+
+# Process state letter of /proc/PID/stat ('S', 'R', 'T' ...).
+sub process_state
+{
+	my ($pid) = @_;
+	open my $fh, '<', "/proc/$pid/stat" or return '';
+	my $line = <$fh>;
+	close $fh;
+	return $line =~ /\)\s+(\S)/ ? $1 : '';
+}
+
+sub clk_tck
+{
+	my $ticks = `getconf CLK_TCK`;
+	chomp $ticks;
+	return $ticks =~ /^\d+$/ && $ticks > 0 ? $ticks : 100;
+}
+
+# Share of one CPU that $pid used over about $seconds (0.05 == 5%).
+sub idle_cpu_share
+{
+	my ($pid, $seconds) = @_;
+	my $t0 = cpu_ticks($pid);
+	my $w0 = time();
+	sleep($seconds);
+	my $t1 = cpu_ticks($pid);
+	my $w1 = time();
+	die "process $pid vanished while sampling its CPU time"
+	  unless defined $t0 && defined $t1;
+	return ($t1 - $t0) / clk_tck() / ($w1 - $w0);
+}
+
+sub log_offset
+{
+	my ($node) = @_;
+	return -s $node->logfile // 0;
+}
+
+# wait_for_log, bounded, returning false instead of dying on timeout.
+sub wait_log
+{
+	my ($node, $regexp, $offset, $seconds) = @_;
+	local $PostgreSQL::Test::Utils::timeout_default =
+	  $seconds // $WAIT_SECONDS;
+	my $found = eval { $node->wait_for_log($regexp, $offset // 0) };
+	Test::More::diag("log never matched $regexp") unless defined $found;
+	return defined $found;
+}
+
+sub log_since
+{
+	my ($node, $offset) = @_;
+	return slurp_file($node->logfile, $offset // 0);
+}
+
+# Bencode a Perl value: hash refs become dicts (keys sorted, as bencode
+# requires), array refs lists, scalar refs integers, plain scalars strings.
+sub bencode
+{
+	my ($v) = @_;
+	if (ref $v eq 'HASH')
+	{
+		return 'd'
+		  . join('', map { bencode($_) . bencode($v->{$_}) } sort keys %$v)
+		  . 'e';
+	}
+	return 'l' . join('', map { bencode($_) } @$v) . 'e' if ref $v eq 'ARRAY';
+	return 'i' . $$v . 'e' if ref $v eq 'SCALAR';
+	return length($v) . ':' . $v;
+}
+
+# Lenient bencode: decode one value at the start of $buf; returns the value
+# (integers as numbers, strings as byte strings, lists as array refs, dicts
+# as hash refs) or undef.  Trailing bytes, unsorted keys and leading zeros
+# are accepted on purpose: it decides whether *some* decoder could read a
+# datagram as a message, so it errs on the side of "readable".
+sub bdecode_prefix
+{
+	my ($buf) = @_;
+	my ($value) = _bdecode($buf, 0, 0);
+	return $value;
+}
+
+sub _bdecode
+{
+	my ($buf, $pos, $depth) = @_;
+	return () if $pos >= length($buf) || $depth > 64;
+	my $c = substr($buf, $pos, 1);
+
+	if ($c eq 'i')
+	{
+		my $end = index($buf, 'e', $pos);
+		return () if $end < 0;
+		my $num = substr($buf, $pos + 1, $end - $pos - 1);
+		return () unless $num =~ /^-?\d{1,30}$/;
+		return ($num, $end + 1);
+	}
+	if ($c =~ /\d/)
+	{
+		my $colon = index($buf, ':', $pos);
+		return () if $colon < 0 || $colon - $pos > 10;
+		my $len = substr($buf, $pos, $colon - $pos);
+		return () unless $len =~ /^\d+$/;
+		return () if $colon + 1 + $len > length($buf);
+		return (substr($buf, $colon + 1, $len), $colon + 1 + $len);
+	}
+	if ($c eq 'l' || $c eq 'd')
+	{
+		my @items;
+		$pos++;
+		while (1)
+		{
+			return () if $pos >= length($buf);
+			last if substr($buf, $pos, 1) eq 'e';
+			my ($item, $next) = _bdecode($buf, $pos, $depth + 1);
+			return () unless defined $next;
+			return () if $c eq 'd' && @items % 2 == 0 && ref $item;
+			push @items, $item;
+			$pos = $next;
+		}
+		return () if $c eq 'd' && @items % 2;
+		return ($c eq 'l' ? \@items : {@items}, $pos + 1);
+	}
+	return ();
+}
+
+# A KRPC ping query with transaction id $tid from node id $id (20 bytes).
+sub krpc_ping
+{
+	my ($tid, $id) = @_;
+	return
+	    'd1:ad2:id20:'
+	  . $id . 'e1:q4:ping1:t'
+	  . length($tid) . ':'
+	  . $tid
+	  . '1:y1:qe';
+}
+
+# Answer KRPC pings on $addr (a fresh UDP port) from a child process that
+# exits after $seconds at most.  Every datagram received is logged as one
+# line in a file (responder_count reads it).  Returns a handle.
+sub start_krpc_responder
+{
+	my ($addr, $seconds) = @_;
+	my $sock = IO::Socket::INET->new(
+		Proto     => 'udp',
+		LocalAddr => $addr,
+		LocalPort => 0) or die "cannot bind UDP on $addr: $!";
+	my $port = $sock->sockport;
+	my $file = "$PostgreSQL::Test::Utils::tmp_check/krpc_responder_$port";
+
+	open my $fh, '>', $file or die "cannot create $file: $!";
+	close $fh;
+	my $pid = fork();
+	die "fork failed: $!" unless defined $pid;
+	if ($pid == 0)
+	{
+		# The child must never run the test's END blocks (which would
+		# stop the nodes): leave with _exit, whatever happens.
+		eval { _serve_pings($sock, $seconds, $file) };
+		POSIX::_exit(0);
+	}
+	close $sock;
+	return { pid => $pid, port => $port, addr => $addr, file => $file };
+}
+
+sub _serve_pings
+{
+	my ($sock, $seconds, $file) = @_;
+	my $deadline = time() + $seconds;
+	my $select   = IO::Select->new($sock);
+	my $id = join('', map { chr(int(rand(256))) } 1 .. 20);
+
+	$SIG{TERM} = sub { POSIX::_exit(0) };
+	open my $log, '>>', $file or return;
+	$log->autoflush(1);
+	while (time() < $deadline)
+	{
+		next unless $select->can_read(0.2);
+		my $from = recv($sock, my $buf, 65536, 0);
+		next unless defined $from;
+		print $log length($buf), "\n";
+		my $msg = bdecode_prefix($buf);
+		next
+		  unless ref $msg eq 'HASH'
+		  && ($msg->{y} // '') eq 'q'
+		  && ($msg->{q} // '') eq 'ping'
+		  && defined $msg->{t}
+		  && !ref $msg->{t};
+		my $tid = $msg->{t};
+		# Keys in sorted order, as bencode requires: r, t, y.
+		send($sock,
+			    'd1:rd2:id20:' 
+			  . $id . 'e1:t'
+			  . length($tid) . ':'
+			  . $tid
+			  . '1:y1:re',
+			0, $from);
+	}
+}
+
+# Datagrams the responder has received so far.
+sub responder_count
+{
+	my ($responder) = @_;
+	open my $fh, '<', $responder->{file} or return 0;
+	my @lines = <$fh>;
+	close $fh;
+	return scalar @lines;
+}
+
+sub stop_responder
+{
+	my ($responder) = @_;
+	return unless $responder && $responder->{pid};
+	kill 'TERM', $responder->{pid};
+	waitpid($responder->{pid}, 0);
+	$responder->{pid} = undef;
+}
+
+1;
