@@ -114,13 +114,19 @@ ping_target(int index)
 	uint8		tid[3];
 	uint8		packet[128];
 	size_t		len;
+	struct krpc_query q;
 
 	if (sock == NULL)
 		return;
 	tid[0] = BOOTSTRAP_TID_PREFIX;
 	tid[1] = (uint8) (index >> 8);
 	tid[2] = (uint8) index;
-	if (krpc_build_ping(packet, sizeof(packet), tid, sizeof(tid), node_id, &len) != KRPC_OK)
+	memset(&q, 0, sizeof(q));
+	q.method = KRPC_M_PING;
+	q.tid = tid;
+	q.tid_len = sizeof(tid);
+	q.id = node_id;
+	if (krpc_build_query(packet, sizeof(packet), &q, &len) != KRPC_OK)
 		return;
 	addrlist_addr_to_sockaddr(&t->addr, t->port, &ss, &sslen);
 	udpset_send(sock, (struct sockaddr *) &ss, sslen, packet, len);
@@ -146,7 +152,9 @@ bootstrap_round(void)
 		if (resolve_one(&nodes->entries[i]))
 			resolved++;
 	dht_counter_set(DHT_C_bootstrap_resolved, resolved);
-	if (nodes->n > 0 && resolved == 0)
+	if (nodes->n == 0)
+		return;
+	if (resolved == 0)
 		ereport(LOG,
 				(errmsg("dht_indexer: none of the %d bootstrap nodes could be resolved; the DHT is unreachable from this machine",
 						(int) nodes->n),
@@ -163,16 +171,23 @@ bool
 bootstrap_on_datagram(const UdpSocket *sock, const struct sockaddr *from,
 					  socklen_t fromlen, const uint8 *data, size_t len)
 {
-	struct krpc_head head;
+	struct krpc_msg msg;
 	struct addrlist_addr addr;
 	uint16		port;
 	int			index;
+	int			rc;
 	char		name[64];
 
-	if (krpc_parse_head(data, len, &head) != KRPC_OK || head.type != 'r' ||
-		head.tid_len != 3 || head.tid[0] != BOOTSTRAP_TID_PREFIX)
+	/*
+	 * Any reply with our tid counts, as before krpc_parse existed: a
+	 * response whose r lacks a valid id (KRPC_ERR_PROTOCOL) still has its
+	 * type and tid set, and still proves the node reachable.
+	 */
+	rc = krpc_parse(data, len, &msg);
+	if ((rc != KRPC_OK && rc != KRPC_ERR_PROTOCOL) || msg.type != 'r' ||
+		msg.tid_len != 3 || msg.tid[0] != BOOTSTRAP_TID_PREFIX)
 		return false;
-	index = (head.tid[1] << 8) | head.tid[2];
+	index = (msg.tid[1] << 8) | msg.tid[2];
 	if (index >= ntargets ||
 		addrlist_addr_from_sockaddr(from, &addr, &port) != 0 ||
 		port != targets[index].port || addr.family != targets[index].addr.family ||
