@@ -88,6 +88,16 @@ CREATE TABLE dht_indexer.blocklist (
 COMMENT ON TABLE dht_indexer.blocklist IS
     'Hashes that are never fetched and never stored';
 
+-- Good DHT nodes saved by the worker (every 10 minutes and when it stops
+-- crawling) and used to bootstrap before dht_indexer.bootstrap_nodes.
+CREATE TABLE dht_indexer.nodes (
+    address  inet NOT NULL,
+    port     integer NOT NULL CHECK (port BETWEEN 1 AND 65535),
+    id       bytea NOT NULL CHECK (octet_length(id) = 20),
+    saved_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (address, port)
+);
+
 -- pg_dump includes the index itself, not only its definition.
 SELECT pg_catalog.pg_extension_config_dump('dht_indexer.torrents', '');
 SELECT pg_catalog.pg_extension_config_dump('dht_indexer.files', '');
@@ -227,6 +237,42 @@ CREATE FUNCTION dht_indexer.stats(
     OUT bootstrap_resolved bigint,
     OUT bootstrap_failures bigint,
     OUT bootstrap_replies bigint,
+    OUT identities bigint,
+    OUT identities_bep42 bigint,
+    OUT known_nodes bigint,
+    OUT good_nodes bigint,
+    OUT pending_queries bigint,
+    OUT contact_queue bigint,
+    OUT lookups bigint,
+    OUT stored_hashes bigint,
+    OUT queries_in_ping bigint,
+    OUT queries_in_find_node bigint,
+    OUT queries_in_get_peers bigint,
+    OUT queries_in_announce_peer bigint,
+    OUT queries_in_sample_infohashes bigint,
+    OUT queries_in_unknown bigint,
+    OUT replies_sent bigint,
+    OUT errors_sent bigint,
+    OUT queries_sent bigint,
+    OUT responses_in bigint,
+    OUT errors_in bigint,
+    OUT timeouts bigint,
+    OUT dropped_parse bigint,
+    OUT dropped_rate_in bigint,
+    OUT dropped_rate_out bigint,
+    OUT dropped_unmatched bigint,
+    OUT dropped_address bigint,
+    OUT dropped_pending_full bigint,
+    OUT dropped_contacts bigint,
+    OUT bad_tokens bigint,
+    OUT broken_nodes bigint,
+    OUT routing_refused bigint,
+    OUT announces_in bigint,
+    OUT samples_received bigint,
+    OUT lookup_peers bigint,
+    OUT unique_hashes bigint,
+    OUT candidate_queue bigint,
+    OUT candidates_dropped bigint,
     OUT resolve_requests bigint,
     OUT resolve_queue_depth bigint,
     OUT resolve_dropped bigint,
@@ -244,6 +290,18 @@ CREATE FUNCTION dht_indexer.stats(
     LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
 
 CREATE VIEW dht_indexer.status AS SELECT * FROM dht_indexer.stats();
+
+-- The newest distinct info hashes the swarm discovered (a sample of at most
+-- 64, refreshed every second), with how they were seen.
+CREATE FUNCTION dht_indexer.recent_hashes(
+    OUT info_hash bytea,
+    OUT first_seen timestamptz,
+    OUT seen bigint,
+    OUT peers integer,
+    OUT sources text)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'dht_recent_hashes'
+    LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
 
 CREATE FUNCTION dht_indexer.pause() RETURNS void
     AS 'MODULE_PATHNAME', 'dht_pause'

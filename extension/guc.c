@@ -31,6 +31,8 @@ int			dht_fetch_timeout_ms = 10000;
 int			dht_max_metadata_size_kb = 10 * 1024;
 int			dht_send_rate_per_ip = 4;
 int			dht_max_send_rate = 10000;
+int			dht_recv_rate_per_ip = 50;
+int			dht_max_recv_rate = 50000;
 
 const DhtPortList *dht_ports = NULL;
 const DhtAddressList *dht_listen_addresses = NULL;
@@ -199,6 +201,15 @@ define_limit_gucs(void)
 	DefineCustomIntVariable("dht_indexer.max_send_rate",
 							"Maximum packets per second sent overall.",
 							NULL, &dht_max_send_rate, 10000, 1, 10000000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("dht_indexer.recv_rate_per_ip",
+							"Maximum datagrams per second accepted from one remote IP address.",
+							"More are dropped unread, so that a flood cannot take the worker.",
+							&dht_recv_rate_per_ip, 50, 1, 10000000, PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("dht_indexer.max_recv_rate",
+							"Maximum datagrams per second accepted overall.",
+							NULL, &dht_max_recv_rate, 50000, 1, 10000000,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
 }
 

@@ -46,6 +46,8 @@ extern int	dht_fetch_timeout_ms;
 extern int	dht_max_metadata_size_kb;
 extern int	dht_send_rate_per_ip;
 extern int	dht_max_send_rate;
+extern int	dht_recv_rate_per_ip;
+extern int	dht_max_recv_rate;
 
 extern const DhtPortList *dht_ports;
 extern const DhtAddressList *dht_listen_addresses;

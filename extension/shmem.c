@@ -39,6 +39,10 @@ typedef struct DhtShared
 	uint32		resolve_count;
 	uint8		resolve_ring[DHT_RESOLVE_RING_SIZE][DHT_HASH_LEN];
 
+	/* Written by the worker about once a second, read by recent_hashes(). */
+	int			nrecent;
+	DhtRecentHash recent[DHT_RECENT_HASHES];
+
 	/* Written by pause()/resume(), read by the worker: no lock needed. */
 	pg_atomic_uint32 paused;
 
@@ -224,6 +228,30 @@ dht_set_paused(bool paused)
 {
 	pg_atomic_write_u32(&dht_shared->paused, paused ? 1 : 0);
 	dht_wake_worker();
+}
+
+/* Replace the recent-hash sample (worker). */
+void
+dht_recent_publish(const DhtRecentHash *items, int n)
+{
+	n = Min(n, DHT_RECENT_HASHES);
+	SpinLockAcquire(&dht_shared->mutex);
+	memcpy(dht_shared->recent, items, sizeof(DhtRecentHash) * n);
+	dht_shared->nrecent = n;
+	SpinLockRelease(&dht_shared->mutex);
+}
+
+/* Copy the recent-hash sample, newest first; returns how many. */
+int
+dht_recent_read(DhtRecentHash *out, int max)
+{
+	int			n;
+
+	SpinLockAcquire(&dht_shared->mutex);
+	n = Min(max, dht_shared->nrecent);
+	memcpy(out, dht_shared->recent, sizeof(DhtRecentHash) * n);
+	SpinLockRelease(&dht_shared->mutex);
+	return n;
 }
 
 /*

@@ -25,6 +25,18 @@
  */
 #define DHT_RESOLVE_RING_SIZE 1024
 #define DHT_HASH_LEN 20
+/* Newest candidate hashes shown by recent_hashes() (a sample, not a log). */
+#define DHT_RECENT_HASHES 64
+
+/* One row of recent_hashes(). */
+typedef struct DhtRecentHash
+{
+	uint8		hash[DHT_HASH_LEN];
+	TimestampTz first_seen;
+	uint32		seen;
+	uint8		npeers;
+	uint8		sources;		/* CANDIDATE_* bits */
+} DhtRecentHash;
 
 /*
  * X(name, description): every counter and gauge, in stats() column order.
@@ -43,6 +55,42 @@
 	X(bootstrap_resolved, "bootstrap addresses resolved in the last round (gauge)") \
 	X(bootstrap_failures, "bootstrap host names that did not resolve") \
 	X(bootstrap_replies, "replies received from bootstrap addresses") \
+	X(identities, "node identities hosted (gauge)") \
+	X(identities_bep42, "identities with BEP 42-valid ids (gauge)") \
+	X(known_nodes, "nodes in the routing table (gauge)") \
+	X(good_nodes, "nodes that answered in the last 15 minutes (gauge)") \
+	X(pending_queries, "queries awaiting a reply (gauge)") \
+	X(contact_queue, "learned nodes waiting to be queried (gauge)") \
+	X(lookups, "get_peers lookups running (gauge)") \
+	X(stored_hashes, "hashes with announced peers stored (gauge)") \
+	X(queries_in_ping, "ping queries received") \
+	X(queries_in_find_node, "find_node queries received") \
+	X(queries_in_get_peers, "get_peers queries received") \
+	X(queries_in_announce_peer, "announce_peer queries received") \
+	X(queries_in_sample_infohashes, "sample_infohashes queries received") \
+	X(queries_in_unknown, "queries of unknown methods received") \
+	X(replies_sent, "replies sent") \
+	X(errors_sent, "KRPC errors sent") \
+	X(queries_sent, "queries sent") \
+	X(responses_in, "replies received to our queries") \
+	X(errors_in, "KRPC errors received") \
+	X(timeouts, "queries that timed out") \
+	X(dropped_parse, "datagrams dropped as unparseable (never answered)") \
+	X(dropped_rate_in, "datagrams dropped by the incoming budgets") \
+	X(dropped_rate_out, "datagrams not sent because of the send limits") \
+	X(dropped_unmatched, "replies matching no query of ours") \
+	X(dropped_address, "datagrams from or to refused addresses") \
+	X(dropped_pending_full, "queries not sent: transaction table full") \
+	X(dropped_contacts, "learned nodes dropped: contact queue full") \
+	X(bad_tokens, "announce_peer with an invalid token") \
+	X(broken_nodes, "replies with malformed node lists") \
+	X(routing_refused, "answering nodes the routing table refused") \
+	X(announces_in, "valid announce_peer captured") \
+	X(samples_received, "BEP 51 sample hashes received") \
+	X(lookup_peers, "peers found by get_peers lookups") \
+	X(unique_hashes, "distinct candidate hashes seen") \
+	X(candidate_queue, "candidate hashes waiting for the resolver (gauge)") \
+	X(candidates_dropped, "candidate hashes not queued: queue full") \
 	X(resolve_requests, "hashes taken from the resolve() queue") \
 	X(resolve_queue_depth, "resolve() requests waiting (gauge)") \
 	X(resolve_dropped, "resolve() requests refused because the queue was full") \
@@ -93,6 +141,9 @@ extern void dht_wake_worker(void);
 
 extern bool dht_is_paused(void);
 extern void dht_set_paused(bool paused);
+
+extern void dht_recent_publish(const DhtRecentHash *items, int n);
+extern int	dht_recent_read(DhtRecentHash *out, int max);
 
 extern bool dht_resolve_push(const uint8 *hash);
 extern int	dht_resolve_pop(uint8 (*hashes)[DHT_HASH_LEN], int max);

@@ -13,12 +13,14 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "lib/stringinfo.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "candidates.h"
 #include "infohash.h"
 #include "magnet.h"
 #include "shmem.h"
@@ -40,6 +42,7 @@ PG_FUNCTION_INFO_V1(dht_resolve);
 PG_FUNCTION_INFO_V1(dht_stats);
 PG_FUNCTION_INFO_V1(dht_pause);
 PG_FUNCTION_INFO_V1(dht_resume);
+PG_FUNCTION_INFO_V1(dht_recent_hashes);
 
 static bytea *
 bytea_from(const uint8 *bytes, size_t len)
@@ -273,4 +276,53 @@ dht_resume(PG_FUNCTION_ARGS)
 {
 	dht_set_paused(false);
 	PG_RETURN_VOID();
+}
+
+/* "get_peers,announce,..." for the CANDIDATE_* bits. */
+static char *
+sources_text(uint8 bits)
+{
+	static const struct
+	{
+		uint8		bit;
+		const char *name;
+	}			names[] = {
+		{CANDIDATE_GET_PEERS, "get_peers"},
+		{CANDIDATE_ANNOUNCE, "announce"},
+		{CANDIDATE_SAMPLE, "sample"},
+		{CANDIDATE_LOOKUP, "lookup"},
+		{CANDIDATE_RESOLVE, "resolve"},
+	};
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < (int) lengthof(names); i++)
+		if (bits & names[i].bit)
+			appendStringInfo(&buf, "%s%s", buf.len > 0 ? "," : "", names[i].name);
+	return buf.data;
+}
+
+Datum
+dht_recent_hashes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	DhtRecentHash recent[DHT_RECENT_HASHES];
+	int			n = dht_recent_read(recent, DHT_RECENT_HASHES);
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+
+		values[0] = PointerGetDatum(bytea_from(recent[i].hash, DHT_HASH_LEN));
+		values[1] = TimestampTzGetDatum(recent[i].first_seen);
+		values[2] = Int64GetDatum((int64) recent[i].seen);
+		values[3] = Int32GetDatum((int32) recent[i].npeers);
+		values[4] = CStringGetTextDatum(sources_text(recent[i].sources));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

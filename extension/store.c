@@ -19,6 +19,8 @@
  */
 #include "postgres.h"
 
+#include <arpa/inet.h>
+
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -67,6 +69,19 @@ static TimestampTz next_attempt = 0;
 
 static SPIPlanPtr insert_plan = NULL;
 static SPIPlanPtr classify_plan = NULL;
+static SPIPlanPtr nodes_delete_plan = NULL;
+static SPIPlanPtr nodes_insert_plan = NULL;
+static SPIPlanPtr nodes_load_plan = NULL;
+
+/* The saved good nodes are replaced as a whole. */
+static const char *const nodes_delete_sql = "DELETE FROM dht_indexer.nodes";
+static const char *const nodes_insert_sql =
+"INSERT INTO dht_indexer.nodes (address, port, id)"
+" SELECT a::inet, p, i FROM unnest($1::text[], $2::int4[], $3::bytea[]) AS u(a, p, i)"
+" ON CONFLICT DO NOTHING";
+static const char *const nodes_load_sql =
+"SELECT host(address), port, id FROM dht_indexer.nodes"
+" ORDER BY saved_at DESC, address, port LIMIT $1";
 
 /*
  * Insert a batch: deduplicate it, skip blocklisted hashes (either of a
@@ -456,15 +471,116 @@ store_classify(const uint8 (*hashes)[STORE_HASH_LEN], int n,
 							  classify_body, &args);
 }
 
+typedef struct NodesArgs
+{
+	const uint8 (*ids)[STORE_HASH_LEN];
+	struct netaddr *addrs;
+	int			n;				/* save: count; load: in max, out count */
+} NodesArgs;
+
+static void
+save_nodes_body(void *arg)
+{
+	NodesArgs  *args = arg;
+	Oid			types[3] = {TEXTARRAYOID, INT4ARRAYOID, BYTEAARRAYOID};
+	Datum		values[3];
+	Datum	   *addrs = palloc(sizeof(Datum) * args->n);
+	Datum	   *ports = palloc(sizeof(Datum) * args->n);
+	Datum	   *ids = palloc(sizeof(Datum) * args->n);
+	char		text[NETADDR_STRLEN];
+	int			i;
+
+	for (i = 0; i < args->n; i++)
+	{
+		if (inet_ntop(args->addrs[i].family, args->addrs[i].ip, text, sizeof(text)) == NULL)
+			elog(ERROR, "unprintable node address");
+		addrs[i] = CStringGetTextDatum(text);
+		ports[i] = Int32GetDatum(args->addrs[i].port);
+		ids[i] = bytea_datum(args->ids[i], STORE_HASH_LEN);
+	}
+	values[0] = text_array(addrs, args->n);
+	values[1] = int_array(ports, args->n, INT4OID);
+	values[2] = bytea_array(ids, NULL, args->n);
+	if (SPI_execute_plan(kept_plan(&nodes_delete_plan, nodes_delete_sql, 0, NULL),
+						 NULL, NULL, false, 0) != SPI_OK_DELETE ||
+		SPI_execute_plan(kept_plan(&nodes_insert_plan, nodes_insert_sql, 3, types),
+						 values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "saving nodes failed");
+}
+
+bool
+store_save_nodes(const uint8 (*ids)[STORE_HASH_LEN], const struct netaddr *addrs,
+				 int n)
+{
+	NodesArgs	args = {ids, (struct netaddr *) addrs, n};
+
+	return run_in_transaction("dht_indexer: saving DHT nodes", save_nodes_body, &args);
+}
+
+/* One saved node from row `row` of the result; false if unusable. */
+static bool
+node_from_row(uint64 row, uint8 *id, struct netaddr *addr)
+{
+	HeapTuple	tup = SPI_tuptable->vals[row];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	bool		null1,
+				null2,
+				null3;
+	char	   *host = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &null1));
+	int32		port = DatumGetInt32(SPI_getbinval(tup, desc, 2, &null2));
+	bytea	   *b = DatumGetByteaPP(SPI_getbinval(tup, desc, 3, &null3));
+
+	memset(addr, 0, sizeof(*addr));
+	addr->family = strchr(host, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(addr->family, host, addr->ip) != 1 || port < 1 || port > 65535 ||
+		VARSIZE_ANY_EXHDR(b) != STORE_HASH_LEN)
+		return false;
+	addr->port = (uint16) port;
+	memcpy(id, VARDATA_ANY(b), STORE_HASH_LEN);
+	return true;
+}
+
+static void
+load_nodes_body(void *arg)
+{
+	NodesArgs  *args = arg;
+	Oid			types[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(args->n)};
+	uint64		row;
+	int			n = 0;
+
+	if (SPI_execute_plan(kept_plan(&nodes_load_plan, nodes_load_sql, 1, types),
+						 values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "loading nodes failed");
+	for (row = 0; row < SPI_processed && n < args->n; row++)
+		if (node_from_row(row, (uint8 *) args->ids[n], &args->addrs[n]))
+			n++;
+	args->n = n;
+}
+
+int
+store_load_nodes(uint8 (*ids)[STORE_HASH_LEN], struct netaddr *addrs, int max)
+{
+	NodesArgs	args = {(const uint8 (*)[STORE_HASH_LEN]) ids, addrs, max};
+
+	if (!run_in_transaction("dht_indexer: loading DHT nodes", load_nodes_body, &args))
+		return 0;
+	return args.n;
+}
+
 void
 store_reset_plans(void)
 {
-	if (insert_plan)
-		SPI_freeplan(insert_plan);
-	if (classify_plan)
-		SPI_freeplan(classify_plan);
-	insert_plan = NULL;
-	classify_plan = NULL;
+	SPIPlanPtr *plans[] = {&insert_plan, &classify_plan, &nodes_delete_plan,
+	&nodes_insert_plan, &nodes_load_plan};
+	int			i;
+
+	for (i = 0; i < (int) lengthof(plans); i++)
+	{
+		if (*plans[i])
+			SPI_freeplan(*plans[i]);
+		*plans[i] = NULL;
+	}
 }
 
 const StoreStats *

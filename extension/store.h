@@ -15,6 +15,7 @@
 #define DHT_STORE_H
 
 #include "datatype/timestamp.h"
+#include "netaddr.h"
 
 #define STORE_HASH_LEN 20
 #define STORE_HASH_V2_LEN 32
@@ -85,6 +86,12 @@ extern StoreFlushResult store_flush(void);
 /* Classify n hashes; false if the query failed (out is then undefined). */
 extern bool store_classify(const uint8 (*hashes)[STORE_HASH_LEN], int n,
 						   StoreHashStatus *out);
+/* Replace dht_indexer.nodes with these nodes; false if it failed. */
+extern bool store_save_nodes(const uint8 (*ids)[STORE_HASH_LEN],
+							 const struct netaddr *addrs, int n);
+/* Read up to max saved nodes, most recent first; returns how many. */
+extern int	store_load_nodes(uint8 (*ids)[STORE_HASH_LEN], struct netaddr *addrs,
+							 int max);
 /* Forget prepared plans (after the extension was dropped). */
 extern void store_reset_plans(void);
 extern const StoreStats *store_stats(void);

@@ -31,6 +31,8 @@ static UdpSocket sockets[UDPSET_MAX_SOCKETS];
 static int	nsockets = 0;
 static struct evloop *event_loop = NULL;
 static udpset_datagram_fn datagram_callback = NULL;
+static udpset_socket_fn open_callback = NULL;
+static udpset_socket_fn close_callback = NULL;
 
 /* recvmmsg buffers, static so that reading never allocates. */
 static uint8 rx_buf[UDPSET_BATCH][UDPSET_MAX_DATAGRAM];
@@ -39,10 +41,13 @@ static struct iovec rx_iov[UDPSET_BATCH];
 static struct mmsghdr rx_msgs[UDPSET_BATCH];
 
 void
-udpset_init(struct evloop *loop, udpset_datagram_fn on_datagram)
+udpset_init(struct evloop *loop, udpset_datagram_fn on_datagram,
+			udpset_socket_fn on_open, udpset_socket_fn on_close)
 {
 	event_loop = loop;
 	datagram_callback = on_datagram;
+	open_callback = on_open;
+	close_callback = on_close;
 }
 
 static int
@@ -142,6 +147,7 @@ close_socket(int idx)
 	char		name[64];
 
 	addrlist_format(&sockets[idx].addr, sockets[idx].port, name, sizeof(name));
+	close_callback(&sockets[idx]);
 	evloop_remove(event_loop, sockets[idx].fd);
 	close(sockets[idx].fd);
 	ReleaseExternalFD();
@@ -207,6 +213,7 @@ add_socket(const struct addrlist_addr *addr, uint16 port)
 	nsockets++;
 	addrlist_format(addr, port, name, sizeof(name));
 	ereport(LOG, (errmsg("dht_indexer: listening on UDP %s", name)));
+	open_callback(&sockets[nsockets - 1]);
 }
 
 void
@@ -244,22 +251,11 @@ udpset_count(void)
 	return nsockets;
 }
 
-const UdpSocket *
-udpset_first(int family)
-{
-	int			i;
-
-	for (i = 0; i < nsockets; i++)
-		if (sockets[i].addr.family == family)
-			return &sockets[i];
-	return NULL;
-}
-
 bool
-udpset_send(const UdpSocket *sock, const struct sockaddr *to, socklen_t tolen,
-			const uint8 *data, size_t len)
+udpset_send_fd(int fd, const struct sockaddr *to, socklen_t tolen,
+			   const uint8 *data, size_t len)
 {
-	ssize_t		n = sendto(sock->fd, data, len, MSG_DONTWAIT, to, tolen);
+	ssize_t		n = sendto(fd, data, len, MSG_DONTWAIT, to, tolen);
 
 	if (n < 0 || (size_t) n != len)
 	{

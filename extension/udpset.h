@@ -35,15 +35,18 @@ typedef void (*udpset_datagram_fn) (const UdpSocket *sock,
 									socklen_t fromlen,
 									const uint8 *data, size_t len);
 
-extern void udpset_init(struct evloop *loop, udpset_datagram_fn on_datagram);
+/* Called after a socket is opened and before it is closed. */
+typedef void (*udpset_socket_fn) (const UdpSocket *sock);
+
+extern void udpset_init(struct evloop *loop, udpset_datagram_fn on_datagram,
+						udpset_socket_fn on_open, udpset_socket_fn on_close);
 /* Make the open set equal listen addresses x ports (close extra, open missing). */
 extern void udpset_reconcile(const DhtAddressList *addrs, const DhtPortList *ports);
 extern void udpset_close_all(void);
 extern int	udpset_count(void);
 /* First open socket of the family (AF_INET/AF_INET6), or NULL. */
-extern const UdpSocket *udpset_first(int family);
-/* Send one datagram; counts packets/bytes out or a send error. */
-extern bool udpset_send(const UdpSocket *sock, const struct sockaddr *to,
-						socklen_t tolen, const uint8 *data, size_t len);
+/* Send one datagram from socket fd; counts packets/bytes out or a send error. */
+extern bool udpset_send_fd(int fd, const struct sockaddr *to,
+						   socklen_t tolen, const uint8 *data, size_t len);
 
 #endif							/* DHT_UDPSET_H */

@@ -34,6 +34,7 @@
 #include "utils/timestamp.h"
 
 #include "bootstrap.h"
+#include "crawler.h"
 #include "evloop.h"
 #include "guc.h"
 #include "shmem.h"
@@ -48,6 +49,11 @@
 #define EXTENSION_CHECK_MS 1000
 /* pg_stat_activity summary refresh, and the periodic LOG rate line. */
 #define ACTIVITY_MS 5000
+/* Swarm counters copied to shared memory; good nodes saved to the table. */
+#define PUBLISH_MS 1000
+#define SAVE_NODES_MS (10 * 60 * 1000)
+/* After replies arrive, query the nodes they listed this soon. */
+#define SWARM_REPLY_TICK_MS 50
 #define RATE_LOG_MS 60000
 /* Bootstrap rounds repeat until a node answers. */
 #define BOOTSTRAP_RETRY_MS 60000
@@ -61,6 +67,8 @@ static Oid	extension_oid = InvalidOid;
 static bool extension_checked = false;
 static bool crawling = false;
 static uint64 bootstrap_timer = 0;
+static uint64 swarm_next_ms = 0;
+static int	nodes_per_port_in_use = 0;
 static DhtWorkerState current_state = DHT_STATE_STARTING;
 static uint8 pending_resolve[MAX_PENDING_RESOLVE][DHT_HASH_LEN];
 static int	npending_resolve = 0;
@@ -82,19 +90,12 @@ lookup_extension(void)
 	return oid;
 }
 
-static void
-on_datagram(const UdpSocket *sock, const struct sockaddr *from,
-			socklen_t fromlen, const uint8 *data, size_t len)
-{
-	(void) bootstrap_on_datagram(sock, from, fromlen, data, len);
-}
-
 /* Retry the bootstrap round every minute until a node has answered. */
 static void
 bootstrap_tick(struct evloop *ev, uint64 id, void *arg)
 {
 	bootstrap_timer = 0;
-	if (!crawling || bootstrap_reached())
+	if (!crawling || crawler_reached())
 		return;
 	bootstrap_round();
 	bootstrap_timer = evloop_timer_add(loop, evloop_now_ms() + BOOTSTRAP_RETRY_MS,
@@ -113,20 +114,33 @@ restart_bootstrap(void)
 									   bootstrap_tick, NULL);
 }
 
+/*
+ * Create the swarm, open the sockets (each joins the swarm as udpset opens
+ * it), then bootstrap from saved nodes and from bootstrap_nodes.
+ */
 static void
 start_crawling(void)
 {
+	crawler_start();
 	udpset_reconcile(dht_listen_addresses, dht_ports);
 	crawling = true;
+	swarm_next_ms = 0;
+	nodes_per_port_in_use = dht_nodes_per_port;
+	if (OidIsValid(extension_oid))
+		(void) crawler_load_nodes();
 	ereport(LOG,
 			(errmsg("dht_indexer: crawling on %d UDP sockets", udpset_count())));
 	restart_bootstrap();
 }
 
+/* Close the sockets and drop the swarm, saving its good nodes first. */
 static void
 stop_crawling(const char *why)
 {
+	if (OidIsValid(extension_oid))
+		crawler_save_nodes();
 	udpset_close_all();
+	crawler_stop();
 	crawling = false;
 	if (bootstrap_timer != 0)
 		evloop_timer_cancel(loop, bootstrap_timer);
@@ -220,6 +234,21 @@ report_activity(void)
 }
 
 static void
+publish_tick(struct evloop *ev, uint64 id, void *arg)
+{
+	crawler_publish();
+	arm_timer(PUBLISH_MS, publish_tick);
+}
+
+static void
+save_nodes_tick(struct evloop *ev, uint64 id, void *arg)
+{
+	if (crawling && OidIsValid(extension_oid))
+		crawler_save_nodes();
+	arm_timer(SAVE_NODES_MS, save_nodes_tick);
+}
+
+static void
 activity_tick(struct evloop *ev, uint64 id, void *arg)
 {
 	publish_store_stats();
@@ -300,7 +329,10 @@ drain_resolve_requests(void)
 			else if (status[i] == STORE_HASH_BLOCKED)
 				dht_counter_add(DHT_C_resolve_blocked, 1);
 			else
+			{
 				add_pending_resolve(hashes[i]);
+				crawler_lookup(hashes[i]);
+			}
 		}
 		dht_counter_set(DHT_C_resolve_pending, npending_resolve);
 	}
@@ -322,11 +354,49 @@ reload_config(void)
 {
 	ConfigReloadPending = false;
 	ProcessConfigFile(PGC_SIGHUP);
-	if (crawling)
+	if (!crawling)
+		return;
+	if (dht_nodes_per_port != nodes_per_port_in_use)
 	{
-		udpset_reconcile(dht_listen_addresses, dht_ports);
-		restart_bootstrap();
+		/* identities are made per socket: rebuild the swarm */
+		stop_crawling("nodes_per_port changed");
+		start_crawling();
+		return;
 	}
+	crawler_reload();
+	udpset_reconcile(dht_listen_addresses, dht_ports);
+	restart_bootstrap();
+}
+
+/* Read every socket until it is drained; returns callbacks run. */
+static int
+dispatch_sockets(void)
+{
+	int			total = 0;
+	int			n;
+
+	while ((n = evloop_dispatch(loop, 64)) > 0)
+	{
+		total += n;
+		if (n < 64)
+			break;
+	}
+	return total;
+}
+
+/* Run the swarm's timers when due; returns ms until they are due again. */
+static int64
+run_swarm(int64 timeout)
+{
+	uint64		now = evloop_now_ms();
+	int64		until;
+
+	if (!crawling)
+		return timeout;
+	if (now >= swarm_next_ms)
+		swarm_next_ms = crawler_tick(now);
+	until = swarm_next_ms > now ? (int64) (swarm_next_ms - now) : 0;
+	return (timeout < 0 || until < timeout) ? until : timeout;
 }
 
 /* Create the event loop and the WaitEventSet around its epoll fd. */
@@ -345,9 +415,12 @@ setup_waiting(void)
 	AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
 	AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
 	AddWaitEventToSet(set, WL_SOCKET_READABLE, evloop_epoll_fd(loop), NULL, NULL);
-	udpset_init(loop, on_datagram);
+	udpset_init(loop, crawler_on_datagram, crawler_socket_opened,
+				crawler_socket_closed);
 	arm_timer(0, extension_tick);
 	arm_timer(ACTIVITY_MS, activity_tick);
+	arm_timer(PUBLISH_MS, publish_tick);
+	arm_timer(SAVE_NODES_MS, save_nodes_tick);
 	arm_timer(RATE_LOG_MS, rate_log_tick);
 	return set;
 }
@@ -359,7 +432,7 @@ run_loop(WaitEventSet *set)
 
 	while (!ShutdownRequestPending)
 	{
-		int64		timeout = evloop_next_timeout(loop, evloop_now_ms());
+		int64		timeout = run_swarm(evloop_next_timeout(loop, evloop_now_ms()));
 
 		(void) WaitEventSetWait(set, timeout < 0 ? -1 : (long) timeout,
 								events, lengthof(events), PG_WAIT_EXTENSION);
@@ -367,8 +440,8 @@ run_loop(WaitEventSet *set)
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
 			reload_config();
-		while (evloop_dispatch(loop, 64) == 64)
-			;
+		if (dispatch_sockets() > 0 && crawling)
+			swarm_next_ms = Min(swarm_next_ms, evloop_now_ms() + SWARM_REPLY_TICK_MS);
 		evloop_run_timers(loop, evloop_now_ms());
 		apply_run_state();
 		drain_resolve_requests();

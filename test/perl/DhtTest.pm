@@ -361,7 +361,8 @@ sub krpc_ping
 	  . '1:y1:qe';
 }
 
-# Answer KRPC pings on $addr (a fresh UDP port) from a child process that
+# Answer KRPC queries (with a bare reply: our id, no nodes) on $addr (a
+# fresh UDP port) from a child process that
 # exits after $seconds at most.  Every datagram received is logged as one
 # line in a file (responder_count reads it).  Returns a handle.
 sub start_krpc_responder
@@ -409,7 +410,7 @@ sub _serve_pings
 		next
 		  unless ref $msg eq 'HASH'
 		  && ($msg->{y} // '') eq 'q'
-		  && ($msg->{q} // '') eq 'ping'
+		  && defined $msg->{q}
 		  && defined $msg->{t}
 		  && !ref $msg->{t};
 		my $tid = $msg->{t};
