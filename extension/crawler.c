@@ -154,11 +154,17 @@ crawler_start(void)
 void
 crawler_stop(void)
 {
+	size_t		i;
+
 	if (swarm == NULL)
 		return;
 	crawler_publish();
 	swarm_destroy(swarm);
 	swarm = NULL;
+	/* nothing is hosted or known any more */
+	for (i = 0; i < lengthof(counter_map); i++)
+		if (counter_map[i].gauge)
+			dht_counter_set(counter_map[i].counter, 0);
 }
 
 bool
