@@ -70,8 +70,11 @@ create_parts(struct swarm *sw)
 	sw->identities = calloc(SWARM_MAX_IDENTITIES, sizeof(struct swarm_identity));
 	sw->contacts = calloc(c->contact_queue > 0 ? c->contact_queue : 1,
 						  sizeof(struct swarm_contact));
+	sw->ntried = (c->contact_queue > 0 ? c->contact_queue : 1) *
+		SWARM_TRIED_SLOTS_PER_CONTACT;
+	sw->tried = calloc(sw->ntried, sizeof(struct swarm_tried));
 	return sw->rt && sw->rate_out && sw->rate_in && sw->txn && sw->peers &&
-		sw->cand && sw->identities && sw->contacts;
+		sw->cand && sw->identities && sw->contacts && sw->tried;
 }
 
 struct swarm *
@@ -115,6 +118,7 @@ swarm_destroy(struct swarm *sw)
 	candidates_destroy(sw->cand);
 	free(sw->identities);
 	free(sw->contacts);
+	free(sw->tried);
 	free(sw);
 }
 
@@ -128,6 +132,60 @@ swarm_set_policy(struct swarm *sw, double send_rate_per_ip,
 	ratelimit_set_rates(sw->rate_out, send_rate_per_ip, send_rate_per_ip,
 						max_send_rate, max_send_rate / 10 + 1);
 	routing_set_allow_private(sw->rt, allow_private);
+}
+
+static int
+is_unspecified(const struct netaddr *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a->ip, zero, netaddr_iplen(a)) == 0;
+}
+
+/*
+ * One of our own sockets: its bound address, or, for a wildcard bind, a
+ * loopback address or our learned external address on one of our ports.
+ */
+int
+swarm_is_self(const struct swarm *sw, const struct netaddr *a)
+{
+	const struct swarm_votes *v = a->family == AF_INET6 ? &sw->votes6 : &sw->votes4;
+	int			i;
+
+	for (i = 0; i < SWARM_MAX_SOCKETS; i++)
+	{
+		const struct swarm_socket *s = &sw->sockets[i];
+
+		if (!s->in_use || s->bound.port != a->port || s->bound.family != a->family)
+			continue;
+		if (netaddr_same_ip(&s->bound, a))
+			return 1;
+		if (is_unspecified(&s->bound) &&
+			(addrclass_of(a->family, a->ip) == ADDRCLASS_LOOPBACK ||
+			 (v->have && netaddr_same_ip(&v->external, a))))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Did we query addr in the last SWARM_TRIED_MS?  With mark, remember that
+ * we are querying it now.
+ */
+int
+swarm_tried_recently(struct swarm *sw, const struct netaddr *addr,
+					 uint64_t now_ms, int mark)
+{
+	struct swarm_tried *t = &sw->tried[(netaddr_hash_ip(addr, sw->cfg.seed) ^ addr->port) % sw->ntried];
+
+	if (netaddr_equal(&t->addr, addr) && now_ms - t->at_ms < SWARM_TRIED_MS)
+		return 1;
+	if (mark)
+	{
+		t->addr = *addr;
+		t->at_ms = now_ms;
+	}
+	return 0;
 }
 
 int
@@ -263,15 +321,15 @@ swarm_send_query(struct swarm *sw, int identity, const struct netaddr *to,
 	uint8_t		tid[TXN_TID_LEN];
 	size_t		len;
 
-	if (identity < 0 || !swarm_address_allowed(sw, to))
+	if (identity < 0 || !swarm_address_allowed(sw, to) || swarm_is_self(sw, to))
 	{
 		sw->st.dropped_address++;
-		return -1;
+		return SWARM_SEND_REFUSED;
 	}
 	if (!ratelimit_would_pass(sw->rate_out, to, now_ms))
 	{
 		sw->st.dropped_rate_out++;
-		return -1;
+		return SWARM_SEND_DEFERRED;
 	}
 	memset(&e, 0, sizeof(e));
 	e.method = (uint8_t) q->method;
@@ -285,13 +343,13 @@ swarm_send_query(struct swarm *sw, int identity, const struct netaddr *to,
 	if (txn_begin(sw->txn, &e, now_ms, (uint32_t) swarm_random(sw), tid) != 0)
 	{
 		sw->st.dropped_pending_full++;
-		return -1;
+		return SWARM_SEND_DEFERRED;
 	}
 	q->tid = tid;
 	q->tid_len = TXN_TID_LEN;
 	q->id = sw->identities[identity].id;
 	if (krpc_build_query(sw->pkt, sizeof(sw->pkt), q, &len) != KRPC_OK)
-		return -1;
+		return SWARM_SEND_REFUSED;
 	swarm_send_datagram(sw, sw->identities[identity].socket_slot, to, len, now_ms);
 	routing_on_sent(sw->rt, to, now_ms);
 	sw->st.queries_sent++;
@@ -299,11 +357,12 @@ swarm_send_query(struct swarm *sw, int identity, const struct netaddr *to,
 }
 
 void
-swarm_add_contact(struct swarm *sw, const struct netaddr *addr)
+swarm_add_contact(struct swarm *sw, const struct netaddr *addr, uint64_t now_ms)
 {
 	size_t		cap = sw->cfg.contact_queue;
 
-	if (!swarm_address_allowed(sw, addr))
+	if (!swarm_address_allowed(sw, addr) || swarm_is_self(sw, addr) ||
+		swarm_tried_recently(sw, addr, now_ms, 0))
 		return;
 	if (sw->contact_count == cap)
 	{
@@ -316,7 +375,7 @@ swarm_add_contact(struct swarm *sw, const struct netaddr *addr)
 
 /* Queue the unknown nodes a reply lists; we query them before trusting them. */
 void
-swarm_learn_nodes(struct swarm *sw, const struct krpc_msg *m)
+swarm_learn_nodes(struct swarm *sw, const struct krpc_msg *m, uint64_t now_ms)
 {
 	struct routing_node known;
 	uint8_t		id[KRPC_ID_LEN];
@@ -327,13 +386,13 @@ swarm_learn_nodes(struct swarm *sw, const struct krpc_msg *m)
 	{
 		krpc_node_at(m->nodes, i, AF_INET, id, &addr);
 		if (!routing_get(sw->rt, &addr, &known))
-			swarm_add_contact(sw, &addr);
+			swarm_add_contact(sw, &addr, now_ms);
 	}
 	for (i = 0; m->nodes6 && i < m->nodes6_len / 38; i++)
 	{
 		krpc_node_at(m->nodes6, i, AF_INET6, id, &addr);
 		if (!routing_get(sw->rt, &addr, &known))
-			swarm_add_contact(sw, &addr);
+			swarm_add_contact(sw, &addr, now_ms);
 	}
 }
 
@@ -393,7 +452,7 @@ handle_reply(struct swarm *sw, const struct netaddr *from,
 			sw->cfg.bootstrap_reply(sw->cfg.send_ctx, from);
 	}
 	if (m->has_ip)
-		swarm_note_external_ip(sw, &m->ip);
+		swarm_note_external_ip(sw, from, &m->ip);
 	if (m->nodes_malformed)
 	{
 		sw->st.broken_nodes++;
@@ -408,7 +467,7 @@ handle_reply(struct swarm *sw, const struct netaddr *from,
 		flags |= ROUTING_F_SAMPLES;
 	if (routing_on_reply(sw->rt, m->id, from, flags, now_ms) < 0)
 		sw->st.routing_refused++;
-	swarm_learn_nodes(sw, m);
+	swarm_learn_nodes(sw, m, now_ms);
 	if (e->method == KRPC_M_SAMPLE_INFOHASHES)
 		take_samples(sw, from, m, now_ms);
 	if (e->lookup < SWARM_TXN_BOOTSTRAP)
@@ -429,6 +488,10 @@ handle_response(struct swarm *sw, const struct netaddr *from,
 	if (m->type == 'e' || parse_rc != KRPC_OK)
 	{
 		sw->st.errors_in++;
+		/* a node that refuses BEP 51 is not asked again for hours */
+		if (e.method == KRPC_M_SAMPLE_INFOHASHES)
+			routing_set_sample_info(sw->rt, from, now_ms +
+									(uint64_t) SWARM_MAX_SAMPLE_INTERVAL_S * 1000, 0);
 		if (e.lookup < SWARM_TXN_BOOTSTRAP)
 			swarm_lookup_failed(sw, e.lookup, from, now_ms);
 		return;

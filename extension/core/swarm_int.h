@@ -23,6 +23,11 @@
 /* txn_entry.lookup for bootstrap queries (not a lookup slot). */
 #define SWARM_TXN_BOOTSTRAP 0xFFFFFFFEu
 #define SWARM_TXN_NONE 0xFFFFFFFFu
+/* swarm_send_query results besides 0 */
+#define SWARM_SEND_REFUSED (-1)		/* never to this address */
+#define SWARM_SEND_DEFERRED (-2)	/* not now: send limits or table full */
+/* A sample query that timed out: ask that node again after this. */
+#define SWARM_SAMPLE_BACKOFF_MS (30 * 60 * 1000)
 /* External-address votes kept per family (BEP 42 'ip' of replies). */
 #define SWARM_IP_VOTES 16
 /* Votes a reported address needs among the kept ones to be believed. */
@@ -74,13 +79,34 @@ struct swarm_lookup
 	struct swarm_lookup_node nodes[SWARM_LOOKUP_WIDTH];
 };
 
+/* One voter's latest report of our address. */
+struct swarm_vote
+{
+	struct netaddr voter;		/* who said it (ip only) */
+	struct netaddr reported;	/* what it said (ip only) */
+};
+
 struct swarm_votes
 {
-	struct netaddr addrs[SWARM_IP_VOTES];
+	struct swarm_vote votes[SWARM_IP_VOTES];
 	size_t		n;
 	size_t		next;
 	int			have;
 	struct netaddr external;	/* our address as the network sees it */
+};
+
+/*
+ * Addresses we queried recently, so that a node listed by many replies is
+ * asked once, and a dead one is not asked again and again.  Direct-mapped
+ * (a colliding address overwrites the slot): bounded memory, at worst an
+ * occasional repeat.
+ */
+#define SWARM_TRIED_SLOTS_PER_CONTACT 4
+#define SWARM_TRIED_MS (10 * 60 * 1000)
+struct swarm_tried
+{
+	struct netaddr addr;
+	uint64_t	at_ms;
 };
 
 struct swarm
@@ -101,6 +127,8 @@ struct swarm
 	struct swarm_contact *contacts; /* ring of cfg.contact_queue */
 	size_t		contact_head;
 	size_t		contact_count;
+	struct swarm_tried *tried;	/* contact_queue x SWARM_TRIED_SLOTS_PER_CONTACT */
+	size_t		ntried;
 
 	struct swarm_lookup lookups[SWARM_MAX_LOOKUPS];
 	struct swarm_votes votes4;
@@ -120,6 +148,7 @@ struct swarm
 /* swarm.c */
 uint64_t	swarm_random(struct swarm *sw);
 int			swarm_address_allowed(const struct swarm *sw, const struct netaddr *a);
+int			swarm_is_self(const struct swarm *sw, const struct netaddr *a);
 int			swarm_socket_slot(const struct swarm *sw, int sock);
 int			swarm_random_identity(struct swarm *sw, int family);
 int			swarm_send_query(struct swarm *sw, int identity,
@@ -128,8 +157,12 @@ int			swarm_send_query(struct swarm *sw, int identity,
 void		swarm_send_datagram(struct swarm *sw, int socket_slot,
 								const struct netaddr *to, size_t len,
 								uint64_t now_ms);
-void		swarm_add_contact(struct swarm *sw, const struct netaddr *addr);
-void		swarm_learn_nodes(struct swarm *sw, const struct krpc_msg *m);
+void		swarm_add_contact(struct swarm *sw, const struct netaddr *addr,
+							  uint64_t now_ms);
+int			swarm_tried_recently(struct swarm *sw, const struct netaddr *addr,
+								 uint64_t now_ms, int mark);
+void		swarm_learn_nodes(struct swarm *sw, const struct krpc_msg *m,
+							  uint64_t now_ms);
 
 /* swarm_answer.c */
 void		swarm_answer(struct swarm *sw, int socket_slot,
@@ -139,7 +172,8 @@ size_t		swarm_encode_closest(struct swarm *sw, const uint8_t target[20],
 								 int family, uint8_t *out, size_t cap);
 
 /* swarm_walk.c */
-void		swarm_note_external_ip(struct swarm *sw, const struct netaddr *ip);
+void		swarm_note_external_ip(struct swarm *sw, const struct netaddr *voter,
+								   const struct netaddr *ip);
 
 /* swarm_lookup.c */
 void		swarm_lookup_reply(struct swarm *sw, uint32_t lookup,

@@ -79,6 +79,8 @@ lookup_step(struct swarm *sw, struct swarm_lookup *l, uint64_t now_ms)
 {
 	size_t		i,
 				in_flight = 0;
+	int			rc,
+				deferred = 0;
 
 	for (i = 0; i < l->n; i++)
 		in_flight += l->nodes[i].state == LOOKUP_QUERIED ? 1 : 0;
@@ -91,8 +93,14 @@ lookup_step(struct swarm *sw, struct swarm_lookup *l, uint64_t now_ms)
 		memset(&q, 0, sizeof(q));
 		q.method = KRPC_M_GET_PEERS;
 		q.info_hash = l->hash;
-		if (swarm_send_query(sw, swarm_random_identity(sw, l->nodes[i].addr.family),
-							 &l->nodes[i].addr, &q, lookup_ref(sw, l), now_ms) == 0)
+		rc = swarm_send_query(sw, swarm_random_identity(sw, l->nodes[i].addr.family),
+							  &l->nodes[i].addr, &q, lookup_ref(sw, l), now_ms);
+		if (rc == SWARM_SEND_DEFERRED)
+		{
+			deferred = 1;		/* over the send limits now: next tick */
+			break;
+		}
+		if (rc == 0)
 		{
 			l->nodes[i].state = LOOKUP_QUERIED;
 			in_flight++;
@@ -100,7 +108,7 @@ lookup_step(struct swarm *sw, struct swarm_lookup *l, uint64_t now_ms)
 		else
 			l->nodes[i].state = LOOKUP_FAILED;
 	}
-	if (in_flight == 0 || now_ms - l->started_ms > LOOKUP_MAX_MS)
+	if ((in_flight == 0 && !deferred) || now_ms - l->started_ms > LOOKUP_MAX_MS)
 		l->active = 0;
 }
 
@@ -157,13 +165,13 @@ swarm_lookup_reply(struct swarm *sw, uint32_t ref, const struct netaddr *from,
 	for (i = 0; m->nodes && i < m->nodes_len / 26; i++)
 	{
 		krpc_node_at(m->nodes, i, AF_INET, id, &addr);
-		if (swarm_address_allowed(sw, &addr))
+		if (swarm_address_allowed(sw, &addr) && !swarm_is_self(sw, &addr))
 			lookup_add(l, id, &addr);
 	}
 	for (i = 0; m->nodes6 && i < m->nodes6_len / 38; i++)
 	{
 		krpc_node_at(m->nodes6, i, AF_INET6, id, &addr);
-		if (swarm_address_allowed(sw, &addr))
+		if (swarm_address_allowed(sw, &addr) && !swarm_is_self(sw, &addr))
 			lookup_add(l, id, &addr);
 	}
 	lookup_step(sw, l, now_ms);

@@ -65,6 +65,7 @@ send_sample_query(struct swarm *sw, const struct netaddr *to, uint64_t now_ms)
 static size_t
 drain_contacts(struct swarm *sw, size_t budget, uint64_t now_ms)
 {
+	struct routing_node known;
 	size_t		sent = 0;
 
 	while (sent < budget && sw->contact_count > 0)
@@ -75,6 +76,10 @@ drain_contacts(struct swarm *sw, size_t budget, uint64_t now_ms)
 			break;				/* keep it for a later tick */
 		sw->contact_head = (sw->contact_head + 1) % sw->cfg.contact_queue;
 		sw->contact_count--;
+		/* known nodes are the walk's; listed twice: ask once */
+		if (routing_get(sw->rt, &to, &known) ||
+			swarm_tried_recently(sw, &to, now_ms, 1))
+			continue;
 		if (send_sample_query(sw, &to, now_ms) == 0)
 			sent++;
 	}
@@ -164,6 +169,8 @@ expire_queries(struct swarm *sw, uint64_t now_ms)
 	{
 		sw->st.timeouts++;
 		routing_on_timeout(sw->rt, &e.to, now_ms);
+		if (e.method == KRPC_M_SAMPLE_INFOHASHES)
+			routing_set_sample_info(sw->rt, &e.to, now_ms + SWARM_SAMPLE_BACKOFF_MS, 0);
 		if (e.lookup < SWARM_TXN_BOOTSTRAP)
 			swarm_lookup_failed(sw, e.lookup, &e.to, now_ms);
 	}
@@ -216,19 +223,33 @@ adopt_external(struct swarm *sw, int family)
 	}
 }
 
+/*
+ * A reply from voter says our address is ip.  Each voter keeps one vote
+ * (its latest); ip is believed once SWARM_IP_QUORUM distinct voters agree.
+ */
 void
-swarm_note_external_ip(struct swarm *sw, const struct netaddr *ip)
+swarm_note_external_ip(struct swarm *sw, const struct netaddr *voter,
+					   const struct netaddr *ip)
 {
 	struct swarm_votes *v = ip->family == AF_INET6 ? &sw->votes6 : &sw->votes4;
+	struct swarm_vote *slot = NULL;
 	size_t		i,
 				agree = 0;
 
-	v->addrs[v->next] = *ip;
-	v->next = (v->next + 1) % SWARM_IP_VOTES;
-	if (v->n < SWARM_IP_VOTES)
-		v->n++;
+	for (i = 0; i < v->n && slot == NULL; i++)
+		if (netaddr_same_ip(&v->votes[i].voter, voter))
+			slot = &v->votes[i];
+	if (slot == NULL)
+	{
+		slot = &v->votes[v->next];
+		v->next = (v->next + 1) % SWARM_IP_VOTES;
+		if (v->n < SWARM_IP_VOTES)
+			v->n++;
+	}
+	slot->voter = *voter;
+	slot->reported = *ip;
 	for (i = 0; i < v->n; i++)
-		agree += netaddr_same_ip(&v->addrs[i], ip) ? 1 : 0;
+		agree += netaddr_same_ip(&v->votes[i].reported, ip) ? 1 : 0;
 	if (agree < SWARM_IP_QUORUM || (v->have && netaddr_same_ip(&v->external, ip)))
 		return;
 	v->external = *ip;
