@@ -15,8 +15,8 @@
  * the global one hold at least one token, and then takes one from each.  A
  * drop takes nothing.  Hence, for one IP, in any window of T ms the passes
  * number at most burst + rate * T / 1000 (likewise globally); so with
- * send_rate_per_ip 4, an outgoing per-IP burst of at most 10 keeps us
- * within the 50 packets in 10 s beyond which libtorrent bans an IP.
+ * send_rate_per_ip 4, an outgoing per-IP burst of at most 9 keeps us
+ * below the 50 packets in 10 s at which libtorrent bans an IP.
  * Levels are kept in fixed point (1e-6 token, rates rounded down to 1e-3
  * packet/s), so the arithmetic never rounds in the sender's favour.  If
  * now_ms is earlier than a bucket's last update, the clock is taken not to

@@ -109,11 +109,19 @@ add_nodes(struct swarm *sw, struct answer *a, const struct netaddr *from,
 	}
 }
 
+/*
+ * libtorrent bootstraps and refreshes its table with get_peers aimed at
+ * its own node id: a "hash" whose first 12 bytes equal the querier's id
+ * (96 bits: never a real torrent by chance) is not a candidate.
+ */
+#define SELF_LOOKUP_PREFIX 12
+
 static void
 answer_get_peers(struct swarm *sw, struct answer *a, const struct netaddr *from,
 				 const struct krpc_msg *m, uint64_t now_ms)
 {
-	candidates_note(sw->cand, m->info_hash, NULL, CANDIDATE_GET_PEERS, now_ms);
+	if (memcmp(m->info_hash, m->id, SELF_LOOKUP_PREFIX) != 0)
+		candidates_note(sw->cand, m->info_hash, NULL, CANDIDATE_GET_PEERS, now_ms);
 	token_make(&sw->tokens, from, m->info_hash, a->token);
 	a->r.token = a->token;
 	a->r.token_len = TOKEN_LEN;

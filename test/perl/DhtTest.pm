@@ -5,8 +5,10 @@
 # dht_indexer.stats(), pg_stat_activity and the server log, the view of
 # the worker from outside (its UDP ports via ss, its CPU time via
 # /proc/PID/stat), a lenient bencode decoder and a KRPC ping responder
-# that runs in a child process.  Does not own any assertion: helpers
-# return values and the test files decide what to check.
+# that runs in a child process; real libtorrent nodes (lt_start and
+# friends, driving test/interop/lt_node.py) and a one-shot KRPC client.
+# Does not own any assertion: helpers return values and the test files
+# decide what to check.
 #
 # Invariants: every wait is bounded ($DhtTest::WAIT_SECONDS unless the
 # caller says otherwise); no traffic leaves 127.0.0.0/8 -- the test nodes
@@ -18,11 +20,16 @@ package DhtTest;
 use strict;
 use warnings;
 
+use Cwd ();
 use Exporter 'import';
+use File::Basename ();
 use IO::Select;
 use IO::Socket::INET;
+use IPC::Run ();
 use JSON::PP ();
 use POSIX ();
+use Socket ();
+use Symbol ();
 use Test::More ();
 use Time::HiRes qw(usleep time);
 
@@ -38,6 +45,8 @@ our @EXPORT = qw(
   log_offset wait_log log_since
   bencode bdecode_prefix krpc_ping
   start_krpc_responder responder_count stop_responder
+  lt_available lt_free_port lt_start lt_call lt_stop lt_stop_all
+  krpc_query max_in_window
 );
 
 # Upper bound of one wait, in seconds.  Generous for a loaded 2-core
@@ -442,6 +451,216 @@ sub stop_responder
 	kill 'TERM', $responder->{pid};
 	waitpid($responder->{pid}, 0);
 	$responder->{pid} = undef;
+}
+
+# --- Real libtorrent nodes (test/interop/lt_node.py) ----------------------
+#
+# Each is a child process of /usr/bin/python3 (Debian's python3-libtorrent)
+# spoken to in JSON lines; see the header of lt_node.py for the commands.
+# It binds one 127/8 address, refuses any other, and exits on stdin EOF,
+# on lt_stop, or after its --lifetime, so a dying test never leaves one
+# behind for long; lt_stop_all (call it from an END block) stops them all.
+
+our $LT_PYTHON = '/usr/bin/python3';
+our @LT_NODES;
+
+sub _lt_script
+{
+	my $dir = File::Basename::dirname(Cwd::abs_path(__FILE__));
+	return "$dir/../interop/lt_node.py";
+}
+
+# (1, libtorrent version) if lt_node.py and python3-libtorrent can be
+# used, else (0, why not).
+sub lt_available
+{
+	my $script = _lt_script();
+	return (0, "$script not found") unless -f $script;
+	return (0, "$LT_PYTHON not found") unless -x $LT_PYTHON;
+	my $v = `$LT_PYTHON -c 'import libtorrent; print(libtorrent.__version__)' 2>&1`;
+	return (0, "python3-libtorrent does not import: $v") if $?;
+	chomp $v;
+	return (1, $v);
+}
+
+# A port free for UDP and TCP on each of @addrs (libtorrent binds both).
+sub lt_free_port
+{
+	my (@addrs) = @_;
+	for (1 .. 50)
+	{
+		my $port = PostgreSQL::Test::Cluster::get_free_port();
+		my $ok = 1;
+		for my $addr (@addrs)
+		{
+			for my $proto ('udp', 'tcp')
+			{
+				my $s = IO::Socket::INET->new(
+					Proto     => $proto,
+					LocalAddr => $addr,
+					LocalPort => $port,
+					($proto eq 'tcp' ? (Listen => 1, ReuseAddr => 1) : ()));
+				$ok = 0 unless $s;
+				close $s if $s;
+			}
+		}
+		return $port if $ok;
+	}
+	die "no port free on all of @addrs";
+}
+
+# Start a libtorrent node: bind => '127.0.N.1', port => P (0: any),
+# bootstrap => [ 'ip:port', ... ] (seeded as ordinary DHT nodes), extra =>
+# [ more lt_node.py options ], lifetime => seconds.  Returns a handle
+# (addr, pid, ready line, workdir) once the node is listening; dies if it
+# does not start within $WAIT_SECONDS.
+sub lt_start
+{
+	my (%opt) = @_;
+	my $dir = $opt{workdir}
+	  // PostgreSQL::Test::Utils::tempdir("lt_$opt{bind}");
+	my @cmd = (
+		$LT_PYTHON, _lt_script(),
+		'--bind'      => $opt{bind},
+		'--port'      => $opt{port} // 0,
+		'--bootstrap' => join(',', @{ $opt{bootstrap} // [] }),
+		'--workdir'   => $dir,
+		'--lifetime'  => $opt{lifetime} // 300,
+		@{ $opt{extra} // [] });
+	my ($in, $out) = (Symbol::gensym(), Symbol::gensym());
+	my $h = IPC::Run::start(\@cmd, '<pipe', $in, '>pipe', $out,
+		'2>', "$dir/stderr");
+	my $lt = { h => $h, in => $in, out => $out, buf => '', dir => $dir,
+		name => $opt{bind} };
+	push @LT_NODES, $lt;
+	my $ready = _lt_read($lt, $WAIT_SECONDS);
+	if (!$ready || ($ready->{event} // '') ne 'ready')
+	{
+		my $err = slurp_file("$dir/stderr");
+		lt_stop($lt);
+		die "libtorrent node on $opt{bind} did not start: "
+		  . JSON::PP::encode_json($ready // {}) . " $err";
+	}
+	$lt->{ready} = $ready;
+	$lt->{addr}  = $ready->{listen};
+	$lt->{pid}   = $ready->{pid};
+	return $lt;
+}
+
+# One JSON line from the node, or undef after $seconds.
+sub _lt_read
+{
+	my ($lt, $seconds) = @_;
+	my $deadline = time() + $seconds;
+	my $sel = IO::Select->new($lt->{out});
+
+	while ($lt->{buf} !~ /\n/)
+	{
+		my $left = $deadline - time();
+		return undef if $left <= 0;
+		next unless $sel->can_read($left);
+		my $n = sysread($lt->{out}, my $chunk, 65536);
+		return undef unless $n;    # EOF or error: the node is gone
+		$lt->{buf} .= $chunk;
+	}
+	$lt->{buf} =~ s/^([^\n]*)\n//;
+	my $line = $1;
+	return eval { JSON::PP::decode_json($line) }
+	  // { ok => 0, error => "$lt->{name} wrote a line that is not JSON: $line" };
+}
+
+# Send a command, return its answer as a hash reference ({ok => 0, error
+# => ...} if the node did not answer in time: the command's own timeout
+# plus a margin).
+sub lt_call
+{
+	my ($lt, $cmd, %args) = @_;
+	$args{cmd} = $cmd;
+	my $line = JSON::PP::encode_json(\%args) . "\n";
+	my $fh   = $lt->{in};
+	local $SIG{PIPE} = 'IGNORE';
+	return { ok => 0, error => "$lt->{name} is stopped" } unless $fh;
+	return { ok => 0, error => "write to $lt->{name}: $!" }
+	  unless (syswrite($fh, $line) // -1) == length($line);
+	my $wait = ($args{timeout} // 0) + ($args{wait} // 0)
+	  + ($args{seconds} // 0) + 15;
+	return _lt_read($lt, $wait)
+	  // { ok => 0, error => "$lt->{name}: no answer to $cmd in ${wait}s" };
+}
+
+# Ask the node to quit; kill it if it has not gone within a few seconds.
+# Returns its answer to quit (with the final packet counts per IP, see
+# lt_node.py), or undef.
+sub lt_stop
+{
+	my ($lt) = @_;
+	my $answer;
+	return undef unless $lt && $lt->{h};
+	if ($lt->{in})
+	{
+		local $SIG{PIPE} = 'IGNORE';
+		$answer = _lt_read($lt, 5)
+		  if syswrite($lt->{in}, qq({"cmd":"quit"}\n));
+		close $lt->{in};
+		$lt->{in} = undef;
+	}
+	my $h = $lt->{h};
+	$lt->{h} = undef;
+	eval {
+		$h->finish(IPC::Run::timeout(5));
+		1;
+	} or eval { $h->kill_kill(grace => 2) };
+	close $lt->{out} if $lt->{out};
+	$lt->{out} = undef;
+	return $answer;
+}
+
+sub lt_stop_all
+{
+	lt_stop($_) for @LT_NODES;
+	@LT_NODES = ();
+}
+
+# Send the KRPC message %$msg (bencoded) from a fresh UDP socket on $from
+# (a 127/8 address) to $to_addr:$to_port and return the decoded reply with
+# the same "t", or undef after $seconds.
+sub krpc_query
+{
+	my ($from, $to_addr, $to_port, $msg, $seconds) = @_;
+	my $sock = IO::Socket::INET->new(
+		Proto     => 'udp',
+		LocalAddr => $from,
+		LocalPort => 0) or die "cannot bind UDP on $from: $!";
+	my $dest = Socket::sockaddr_in($to_port, Socket::inet_aton($to_addr));
+	my $deadline = time() + ($seconds // 5);
+	my $sel = IO::Select->new($sock);
+
+	send($sock, bencode($msg), 0, $dest) or die "send to $to_addr: $!";
+	while ((my $left = $deadline - time()) > 0)
+	{
+		next unless $sel->can_read($left);
+		next unless defined recv($sock, my $buf, 65536, 0);
+		my $reply = bdecode_prefix($buf);
+		return $reply
+		  if ref $reply eq 'HASH' && ($reply->{t} // '') eq $msg->{t};
+	}
+	return undef;
+}
+
+# The largest number of times in @$times (seconds, any order) that lie
+# within less than $width of each other: the busiest window of $width.
+sub max_in_window
+{
+	my ($times, $width) = @_;
+	my @t = sort { $a <=> $b } @$times;
+	my ($best, $lo) = (0, 0);
+
+	for my $hi (0 .. $#t)
+	{
+		$lo++ while $t[$hi] - $t[$lo] >= $width;
+		$best = $hi - $lo + 1 if $hi - $lo + 1 > $best;
+	}
+	return $best;
 }
 
 1;
