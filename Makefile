@@ -71,7 +71,7 @@ CORE_LIBS = -lsodium
 UNIT_SRCS = $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS = $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
-$(BUILD)/unit/%: test/unit/%.c $(CORE_SRCS) $(wildcard extension/core/*.h) test/unit/unit.h
+$(BUILD)/unit/%: test/unit/%.c $(CORE_SRCS) $(wildcard extension/core/*.h) $(wildcard test/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CORE_CC) $(CORE_CFLAGS) $(SAN_FLAGS) -o $@ $< $(CORE_SRCS) $(CORE_LIBS)
 

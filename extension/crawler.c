@@ -243,6 +243,12 @@ crawler_reload(void)
 						 dht_allow_private_addresses);
 }
 
+bool
+crawler_pop_candidate(struct candidate *out)
+{
+	return swarm != NULL && swarm_pop_candidate(swarm, out) == 1;
+}
+
 void
 crawler_lookup(const uint8 *hash)
 {

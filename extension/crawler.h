@@ -9,6 +9,7 @@
 #ifndef DHT_CRAWLER_H
 #define DHT_CRAWLER_H
 
+#include "candidates.h"
 #include "netaddr.h"
 #include "udpset.h"
 
@@ -30,6 +31,8 @@ extern void crawler_bootstrap(const struct netaddr *addrs, int n);
 extern void crawler_reload(void);
 /* Copy counters and the recent-hash sample into shared memory. */
 extern void crawler_publish(void);
+/* The next discovered hash for the metadata pipeline (false if none). */
+extern bool crawler_pop_candidate(struct candidate *out);
 /* Look for peers of a hash (resolve()). */
 extern void crawler_lookup(const uint8 *hash);
 /* Write the good nodes to dht_indexer.nodes (periodic and at stop). */

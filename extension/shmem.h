@@ -91,6 +91,25 @@ typedef struct DhtRecentHash
 	X(unique_hashes, "distinct candidate hashes seen") \
 	X(candidate_queue, "candidate hashes waiting for the resolver (gauge)") \
 	X(candidates_dropped, "candidate hashes not queued: queue full") \
+	X(candidates_known, "candidate hashes skipped as already indexed or blocklisted") \
+	X(fetch_queue, "hashes waiting for or being fetched (gauge)") \
+	X(fetches_active, "metadata fetches (TCP connections) running (gauge)") \
+	X(fetch_queue_dropped, "hashes not queued for fetching: queue full") \
+	X(fetches_started, "metadata fetches started") \
+	X(fetch_lookups, "get_peers lookups started for hashes without peers") \
+	X(fetch_ok, "fetches that produced a verified torrent") \
+	X(fetch_fail_connect, "fetches failed: TCP connect") \
+	X(fetch_fail_handshake, "fetches failed: BitTorrent handshake") \
+	X(fetch_fail_no_metadata, "fetches failed: peer has no ut_metadata") \
+	X(fetch_fail_reject, "fetches failed: peer rejected a piece") \
+	X(fetch_fail_timeout, "fetches failed: fetch_timeout passed") \
+	X(fetch_fail_too_big, "fetches failed: metadata_size over max_metadata_size") \
+	X(fetch_fail_hash_mismatch, "fetches failed: metadata does not match the hash") \
+	X(fetch_fail_bad_metainfo, "fetches failed: metadata is not a valid info dictionary") \
+	X(fetch_fail_other, "fetches failed: closed, protocol error or no memory") \
+	X(fetch_gave_up, "hashes given up after every peer and lookup failed") \
+	X(fetch_bytes_in, "bytes read from peers") \
+	X(metainfo_repaired, "torrents whose names or paths needed UTF-8 repair") \
 	X(resolve_requests, "hashes taken from the resolve() queue") \
 	X(resolve_queue_depth, "resolve() requests waiting (gauge)") \
 	X(resolve_dropped, "resolve() requests refused because the queue was full") \

@@ -568,6 +568,63 @@ store_load_nodes(uint8 (*ids)[STORE_HASH_LEN], struct netaddr *addrs, int max)
 	return args.n;
 }
 
+/* Every hash the resolver must not fetch: indexed (both of a hybrid) or blocklisted. */
+static const char *const known_sql =
+"SELECT info_hash FROM dht_indexer.torrents"
+" UNION ALL SELECT substr(info_hash_v2, 1, 20) FROM dht_indexer.torrents"
+"  WHERE info_hash_v2 IS NOT NULL"
+" UNION ALL SELECT info_hash FROM dht_indexer.blocklist";
+/* Rows fetched per cursor round trip while scanning known hashes. */
+#define STORE_SCAN_BATCH 10000
+
+typedef struct ScanArgs
+{
+	void		(*fn) (const uint8 *hash, void *arg);
+	void	   *arg;
+	long		n;
+} ScanArgs;
+
+static void
+scan_known_body(void *arg)
+{
+	ScanArgs   *args = arg;
+	Portal		portal = SPI_cursor_open_with_args(NULL, known_sql, 0, NULL, NULL,
+												   NULL, true, 0);
+
+	for (;;)
+	{
+		uint64		row;
+
+		SPI_cursor_fetch(portal, true, STORE_SCAN_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (row = 0; row < SPI_processed; row++)
+		{
+			bool		isnull;
+			bytea	   *b = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[row],
+														  SPI_tuptable->tupdesc, 1, &isnull));
+
+			if (!isnull && VARSIZE_ANY_EXHDR(b) == STORE_HASH_LEN)
+			{
+				args->fn((const uint8 *) VARDATA_ANY(b), args->arg);
+				args->n++;
+			}
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+}
+
+long
+store_scan_known(void (*fn) (const uint8 *hash, void *arg), void *arg)
+{
+	ScanArgs	args = {fn, arg, 0};
+
+	if (!run_in_transaction("dht_indexer: loading known hashes", scan_known_body, &args))
+		return -1;
+	return args.n;
+}
+
 void
 store_reset_plans(void)
 {

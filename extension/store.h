@@ -92,6 +92,8 @@ extern bool store_save_nodes(const uint8 (*ids)[STORE_HASH_LEN],
 /* Read up to max saved nodes, most recent first; returns how many. */
 extern int	store_load_nodes(uint8 (*ids)[STORE_HASH_LEN], struct netaddr *addrs,
 							 int max);
+/* Call fn for every indexed hash (both of a hybrid) and blocklisted hash; returns how many, -1 on failure. */
+extern long store_scan_known(void (*fn) (const uint8 *hash, void *arg), void *arg);
 /* Forget prepared plans (after the extension was dropped). */
 extern void store_reset_plans(void);
 extern const StoreStats *store_stats(void);

@@ -37,14 +37,19 @@
 #include "crawler.h"
 #include "evloop.h"
 #include "guc.h"
+#include "pipeline.h"
 #include "shmem.h"
 #include "store.h"
 #include "udpset.h"
 #include "worker.h"
 
-/* Caps of the event loop: every socket the swarm may open, and timers. */
-#define WORKER_MAX_FDS 4096
-#define WORKER_MAX_TIMERS 64
+/*
+ * Caps of the event loop: every UDP socket (ADDRLIST_MAX_PORTS x addresses
+ * is refused beyond 1024 by udpset) plus one TCP connection and one
+ * deadline timer per fetch (dht_indexer.max_fetches is at most 65536).
+ */
+#define WORKER_MAX_FDS (65536 + 1024 + 64)
+#define WORKER_MAX_TIMERS (65536 + 64)
 /* How often the worker checks that the extension still exists. */
 #define EXTENSION_CHECK_MS 1000
 /* pg_stat_activity summary refresh, and the periodic LOG rate line. */
@@ -52,6 +57,8 @@
 /* Swarm counters copied to shared memory; good nodes saved to the table. */
 #define PUBLISH_MS 1000
 #define SAVE_NODES_MS (10 * 60 * 1000)
+/* Torrents wait in the store's batch at most this long. */
+#define STORE_FLUSH_MS 1000
 /* After replies arrive, query the nodes they listed this soon. */
 #define SWARM_REPLY_TICK_MS 50
 #define RATE_LOG_MS 60000
@@ -127,7 +134,10 @@ start_crawling(void)
 	swarm_next_ms = 0;
 	nodes_per_port_in_use = dht_nodes_per_port;
 	if (OidIsValid(extension_oid))
+	{
 		(void) crawler_load_nodes();
+		pipeline_start();
+	}
 	ereport(LOG,
 			(errmsg("dht_indexer: crawling on %d UDP sockets", udpset_count())));
 	restart_bootstrap();
@@ -137,6 +147,7 @@ start_crawling(void)
 static void
 stop_crawling(const char *why)
 {
+	pipeline_stop();
 	if (OidIsValid(extension_oid))
 		crawler_save_nodes();
 	udpset_close_all();
@@ -237,6 +248,7 @@ static void
 publish_tick(struct evloop *ev, uint64 id, void *arg)
 {
 	crawler_publish();
+	pipeline_publish();
 	arm_timer(PUBLISH_MS, publish_tick);
 }
 
@@ -331,20 +343,27 @@ drain_resolve_requests(void)
 			else
 			{
 				add_pending_resolve(hashes[i]);
-				crawler_lookup(hashes[i]);
+				pipeline_resolve(hashes[i]);
 			}
 		}
 		dht_counter_set(DHT_C_resolve_pending, npending_resolve);
 	}
 }
 
+/* Flush when the batch is full, or at least every STORE_FLUSH_MS. */
 static void
 maybe_flush_store(void)
 {
+	static uint64 last_flush_ms = 0;
+	uint64		now = evloop_now_ms();
+
 	if (!OidIsValid(extension_oid) || store_pending() == 0)
+		return;
+	if (!store_batch_full() && now - last_flush_ms < STORE_FLUSH_MS)
 		return;
 	if (GetCurrentTimestamp() < store_next_attempt())
 		return;
+	last_flush_ms = now;
 	(void) store_flush();
 	publish_store_stats();
 }
@@ -417,6 +436,7 @@ setup_waiting(void)
 	AddWaitEventToSet(set, WL_SOCKET_READABLE, evloop_epoll_fd(loop), NULL, NULL);
 	udpset_init(loop, crawler_on_datagram, crawler_socket_opened,
 				crawler_socket_closed);
+	pipeline_init(loop);
 	arm_timer(0, extension_tick);
 	arm_timer(ACTIVITY_MS, activity_tick);
 	arm_timer(PUBLISH_MS, publish_tick);
@@ -445,6 +465,8 @@ run_loop(WaitEventSet *set)
 		evloop_run_timers(loop, evloop_now_ms());
 		apply_run_state();
 		drain_resolve_requests();
+		if (crawling)
+			pipeline_run();
 		maybe_flush_store();
 	}
 }

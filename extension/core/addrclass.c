@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "addrclass.h"
+#include "netaddr.h"
 
 struct addr_range
 {
@@ -43,8 +44,6 @@ static const struct addr_range v6_ranges[] = {
 	{{0xff}, 8, ADDRCLASS_MARTIAN}, /* multicast */
 };
 
-static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
 static int
 prefix_matches(const uint8_t *addr, const struct addr_range *r)
 {
@@ -74,12 +73,15 @@ match_table(const uint8_t *addr, const struct addr_range *table, size_t n)
 enum addrclass
 addrclass_of(int family, const uint8_t *addr)
 {
+	const uint8_t *v4;
+
 	if (family == AF_INET)
 		return match_table(addr, v4_ranges, sizeof(v4_ranges) / sizeof(v4_ranges[0]));
 	if (family != AF_INET6)
 		return ADDRCLASS_MARTIAN;
-	if (memcmp(addr, v4_mapped_prefix, sizeof(v4_mapped_prefix)) == 0)
-		return addrclass_of(AF_INET, addr + 12);
+	v4 = netaddr_mapped_v4(addr);
+	if (v4 != NULL)
+		return addrclass_of(AF_INET, v4);
 	return match_table(addr, v6_ranges, sizeof(v6_ranges) / sizeof(v6_ranges[0]));
 }
 

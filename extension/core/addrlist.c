@@ -3,8 +3,9 @@
  *		Parsing of the GUC list syntaxes: ports, listen addresses, host:port.
  *
  * Owns the three list parsers and the address conversions declared in
- * addrlist.h; see there for the accepted syntax.  Called from PostgreSQL
- * check hooks, so every failure writes one errdetail-style sentence.
+ * addrlist.h (thin wrappers over netaddr.h's); see there for the accepted
+ * syntax.  Called from PostgreSQL check hooks, so every failure writes one
+ * errdetail-style sentence.
  *
  * Implementation: the input length is bounded first (strnlen), then items
  * are cut at commas as (pointer, length) spans and trimmed; nothing below
@@ -15,12 +16,13 @@
 #include "addrlist.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "netaddr.h"
 
 /* Longest excerpt of an item quoted in an error sentence. */
 #define QUOTE_MAX		48
@@ -372,10 +374,7 @@ addr_len(int family)
 static bool
 is_v4_mapped(const struct addrlist_addr *a)
 {
-	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0xff, 0xff};
-
-	return a->family == AF_INET6 && memcmp(a->addr, prefix, 12) == 0;
+	return a->family == AF_INET6 && netaddr_mapped_v4(a->addr) != NULL;
 }
 
 static bool
@@ -707,54 +706,54 @@ addrlist_parse_hostports(const char *s, struct addrlist_hostport *out,
 /* ---------------------------------------------------------------------- */
 /* Conversions */
 
+/*
+ * a and port as a netaddr (the conversions below are netaddr's); false if
+ * a is neither IPv4 nor IPv6.
+ */
+static bool
+to_netaddr(const struct addrlist_addr *a, uint16_t port, struct netaddr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return false;
+	out->family = a->family;
+	memcpy(out->ip, a->addr, netaddr_iplen(out));
+	out->port = port;
+	return true;
+}
+
 /* Format a as "a.b.c.d:port" or "[v6]:port"; always NUL-terminates. */
 const char *
 addrlist_format(const struct addrlist_addr *a, uint16_t port, char *buf,
 				size_t buflen)
 {
-	char		ip[INET6_ADDRSTRLEN];
+	struct netaddr na;
 
 	if (buf == NULL || buflen == 0)
 		return buf;
-	if ((a->family == AF_INET || a->family == AF_INET6) &&
-		inet_ntop(a->family, a->addr, ip, sizeof(ip)) != NULL)
-		snprintf(buf, buflen, a->family == AF_INET ? "%s:%u" : "[%s]:%u",
-				 ip, (unsigned) port);
-	else
-		snprintf(buf, buflen, "(invalid address):%u", (unsigned) port);
+	if (to_netaddr(a, port, &na))
+		return netaddr_format(&na, buf, buflen);
+	snprintf(buf, buflen, "(invalid address):%u", (unsigned) port);
 	return buf;
 }
 
 /*
  * Read an AF_INET/AF_INET6 sockaddr (the caller vouches for its length).
- * IPv4-mapped IPv6 stays IPv6.  FAMILY for other families.
+ * IPv4-mapped IPv6 stays IPv6.  FAMILY (out zeroed) for other families.
  */
 int
 addrlist_addr_from_sockaddr(const struct sockaddr *sa,
 							struct addrlist_addr *out, uint16_t *port)
 {
-	const struct sockaddr_in *sin;
-	const struct sockaddr_in6 *sin6;
-	uint16_t	p;
+	struct netaddr na;
 
 	memset(out, 0, sizeof(*out));
-	if (sa->sa_family == AF_INET)
-	{
-		sin = (const struct sockaddr_in *) (const void *) sa;
-		memcpy(out->addr, &sin->sin_addr, 4);
-		p = ntohs(sin->sin_port);
-	}
-	else if (sa->sa_family == AF_INET6)
-	{
-		sin6 = (const struct sockaddr_in6 *) (const void *) sa;
-		memcpy(out->addr, &sin6->sin6_addr, 16);
-		p = ntohs(sin6->sin6_port);
-	}
-	else
+	if (netaddr_from_sockaddr(sa, &na) != 0)
 		return ADDRLIST_ERR_FAMILY;
-	out->family = sa->sa_family;
+	out->family = na.family;
+	memcpy(out->addr, na.ip, sizeof(out->addr));
 	if (port != NULL)
-		*port = p;
+		*port = na.port;
 	return ADDRLIST_OK;
 }
 
@@ -763,29 +762,16 @@ void
 addrlist_addr_to_sockaddr(const struct addrlist_addr *a, uint16_t port,
 						  struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct sockaddr_in *sin;
-	struct sockaddr_in6 *sin6;
+	struct netaddr na;
 	socklen_t	l = 0;
 
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET)
-	{
-		sin = (struct sockaddr_in *) (void *) ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a->addr, 4);
-		l = sizeof(*sin);
-	}
-	else if (a->family == AF_INET6)
-	{
-		sin6 = (struct sockaddr_in6 *) (void *) ss;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, a->addr, 16);
-		l = sizeof(*sin6);
-	}
+	if (to_netaddr(a, port, &na))
+		l = netaddr_to_sockaddr(&na, ss);
 	else
+	{
+		memset(ss, 0, sizeof(*ss));
 		ss->ss_family = AF_UNSPEC;
+	}
 	if (len != NULL)
 		*len = l;
 }

@@ -8,140 +8,36 @@
  * Implementation: the set is a ring of struct candidate; new hash number k
  * (0, 1, 2, ... over the set's life) goes to slot k mod cap, so the live
  * entries are exactly numbers [next - tracked, next) and a queued number is
- * stale once it falls below that window.  The index is open addressing with
- * linear probing at load <= 1/2; a bucket holds a slot number and a 32-bit
- * tag of the keyed hash, whose low bits are also the home bucket, so a
- * deletion shifts the following buckets back (no tombstones) from the
- * buckets alone, and a probe reads an entry only when the tags agree.  The
- * queue is a ring of 64-bit hash numbers.
+ * stale once it falls below that window.  The index (hashindex.h) maps a
+ * hash to its ring slot; an evicted entry is unindexed before its slot is
+ * reused.  The queue is a ring of 64-bit hash numbers.
  */
 #include "candidates.h"
 
-#include <sodium.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-/* An empty bucket. */
-#define CD_NONE			UINT32_MAX
+#include "hashindex.h"
 
-/* An index bucket; slot CD_NONE means empty. */
-struct cd_bucket
-{
-	uint32_t	slot;
-	uint32_t	tag;			/* keyed hash of the key; low bits: home */
-};
+_Static_assert(CANDIDATES_MAX_CAP <= HASHINDEX_MAX_SLOTS,
+			   "every set size must be indexable");
 
 struct candidates
 {
 	struct candidate *ring;		/* cap entries; hash number k in k % cap */
-	struct cd_bucket *index;	/* nbuckets, a power of two >= 2 x cap */
+	void	   *buckets;		/* hashindex_memsize(cap) bytes */
+	struct hashindex index;		/* hash -> slot in ring */
 	uint64_t   *queue;			/* qcap hash numbers, FIFO from qhead */
 	size_t		cap;
 	size_t		qcap;
 	size_t		qhead;
 	size_t		qlen;
-	size_t		mask;			/* nbuckets - 1 */
 	uint64_t	next;			/* number of the next new hash */
-	uint8_t		key[crypto_shorthash_KEYBYTES];
 	struct candidates_stats stats;	/* tracked, queued filled by _stats() */
 	size_t		memory;
 };
-
-/* ---------------------------------------------------------------------- */
-/* Helpers: keys and the index */
-
-static uint64_t
-cd_splitmix(uint64_t *state)
-{
-	uint64_t	z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint32_t
-cd_tag(const struct candidates *c, const uint8_t hash[20])
-{
-	uint8_t		out[crypto_shorthash_BYTES];
-	uint32_t	tag;
-
-	crypto_shorthash(out, hash, 20, c->key);
-	memcpy(&tag, out, sizeof(tag));
-	return tag;
-}
-
-/* Bucket holding hash, or SIZE_MAX. */
-static size_t
-cd_lookup(const struct candidates *c, const uint8_t hash[20], uint32_t tag)
-{
-	size_t		i = tag & c->mask;
-
-	for (;;)
-	{
-		const struct cd_bucket *b = &c->index[i];
-
-		if (b->slot == CD_NONE)
-			return SIZE_MAX;
-		if (b->tag == tag && memcmp(c->ring[b->slot].hash, hash, 20) == 0)
-			return i;
-		i = (i + 1) & c->mask;
-	}
-}
-
-/* Bucket pointing at slot (whose key has this tag), or SIZE_MAX. */
-static size_t
-cd_bucket_of(const struct candidates *c, uint32_t tag, uint32_t slot)
-{
-	size_t		i = tag & c->mask;
-
-	while (c->index[i].slot != CD_NONE)
-	{
-		if (c->index[i].slot == slot)
-			return i;
-		i = (i + 1) & c->mask;
-	}
-	return SIZE_MAX;
-}
-
-static void
-cd_index_insert(struct candidates *c, uint32_t tag, uint32_t slot)
-{
-	size_t		i = tag & c->mask;
-
-	while (c->index[i].slot != CD_NONE)
-		i = (i + 1) & c->mask;
-	c->index[i].slot = slot;
-	c->index[i].tag = tag;
-}
-
-/*
- * Empty bucket i, then shift back every following bucket of the cluster
- * whose home does not lie cyclically in (i, j], so lookups never meet a
- * gap before their key.
- */
-static void
-cd_index_delete(struct candidates *c, size_t i)
-{
-	size_t		j = i;
-
-	for (;;)
-	{
-		size_t		home;
-
-		j = (j + 1) & c->mask;
-		if (c->index[j].slot == CD_NONE)
-			break;
-		home = c->index[j].tag & c->mask;
-		if (((j - home) & c->mask) >= ((j - i) & c->mask))
-		{
-			c->index[i] = c->index[j];
-			i = j;
-		}
-	}
-	c->index[i].slot = CD_NONE;
-}
 
 /* ---------------------------------------------------------------------- */
 /* Helpers: entries */
@@ -152,8 +48,11 @@ cd_tracked(const struct candidates *c)
 	return c->next < c->cap ? (size_t) c->next : c->cap;
 }
 
-/* Append peer to e unless present; a full list or a bad family drops it. */
-static void
+/*
+ * Append peer to e unless present; a full list or a bad family drops it.
+ * Returns 1 if the peer was added.
+ */
+static int
 cd_add_peer(struct candidates *c, struct candidate *e,
 			const struct netaddr *peer)
 {
@@ -161,11 +60,11 @@ cd_add_peer(struct candidates *c, struct candidate *e,
 	size_t		i;
 
 	if (peer == NULL)
-		return;
+		return 0;
 	if (peer->family != AF_INET && peer->family != AF_INET6)
 	{
 		c->stats.peers_dropped++;
-		return;
+		return 0;
 	}
 	memset(&clean, 0, sizeof(clean));
 	clean.family = peer->family;
@@ -173,13 +72,37 @@ cd_add_peer(struct candidates *c, struct candidate *e,
 	clean.port = peer->port;
 	for (i = 0; i < e->npeers; i++)
 		if (netaddr_equal(&e->peers[i], &clean))
-			return;
+			return 0;
 	if (e->npeers >= CANDIDATE_MAX_PEERS)
 	{
 		c->stats.peers_dropped++;
-		return;
+		return 0;
 	}
 	e->peers[e->npeers++] = clean;
+	return 1;
+}
+
+/* The hash number of the live entry in ring slot slot. */
+static uint64_t
+cd_number(const struct candidates *c, uint32_t slot)
+{
+	uint64_t	first = c->next - cd_tracked(c);
+	uint64_t	k = first - first % c->cap + slot;
+
+	return k < first ? k + c->cap : k;
+}
+
+/* Append hash number k to the queue, or count the drop. */
+static void
+cd_enqueue(struct candidates *c, uint64_t k)
+{
+	if (c->qlen < c->qcap)
+	{
+		c->queue[(c->qhead + c->qlen) % c->qcap] = k;
+		c->qlen++;
+	}
+	else
+		c->stats.queue_dropped++;
 }
 
 /*
@@ -195,10 +118,7 @@ cd_insert(struct candidates *c, const uint8_t hash[20], uint32_t tag,
 
 	if (c->next >= c->cap)
 	{
-		size_t		b = cd_bucket_of(c, cd_tag(c, e->hash), slot);
-
-		if (b != SIZE_MAX)
-			cd_index_delete(c, b);
+		hashindex_remove(&c->index, slot);
 		c->stats.evicted++;
 	}
 	memset(e, 0, sizeof(*e));
@@ -207,7 +127,7 @@ cd_insert(struct candidates *c, const uint8_t hash[20], uint32_t tag,
 	e->seen = 1;
 	e->first_seen_ms = now_ms;
 	e->last_seen_ms = now_ms;
-	cd_index_insert(c, tag, slot);
+	hashindex_insert(&c->index, tag, slot);
 	return e;
 }
 
@@ -218,34 +138,29 @@ struct candidates *
 candidates_create(size_t max_hashes, size_t queue_cap, uint64_t seed)
 {
 	struct candidates *c;
-	size_t		nbuckets = 1;
-	uint64_t	k[2];
+	size_t		index_bytes;
 
 	if (max_hashes == 0 || max_hashes > CANDIDATES_MAX_CAP ||
 		queue_cap == 0 || queue_cap > CANDIDATES_MAX_CAP)
 		return NULL;
-	while (nbuckets < 2 * max_hashes)
-		nbuckets <<= 1;
+	index_bytes = hashindex_memsize(max_hashes);
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
 	c->ring = calloc(max_hashes, sizeof(*c->ring));
-	c->index = malloc(nbuckets * sizeof(*c->index));
+	c->buckets = malloc(index_bytes);
 	c->queue = calloc(queue_cap, sizeof(*c->queue));
-	if (c->ring == NULL || c->index == NULL || c->queue == NULL)
+	if (c->ring == NULL || c->buckets == NULL || c->queue == NULL)
 	{
 		candidates_destroy(c);
 		return NULL;
 	}
-	memset(c->index, 0xff, nbuckets * sizeof(*c->index));
+	hashindex_init(&c->index, c->buckets, max_hashes, c->ring,
+				   sizeof(*c->ring), offsetof(struct candidate, hash), seed);
 	c->cap = max_hashes;
 	c->qcap = queue_cap;
-	c->mask = nbuckets - 1;
-	k[0] = cd_splitmix(&seed);
-	k[1] = cd_splitmix(&seed);
-	memcpy(c->key, k, sizeof(c->key));
 	c->memory = sizeof(*c) + max_hashes * sizeof(*c->ring) +
-		nbuckets * sizeof(*c->index) + queue_cap * sizeof(*c->queue);
+		index_bytes + queue_cap * sizeof(*c->queue);
 	return c;
 }
 
@@ -255,7 +170,7 @@ candidates_destroy(struct candidates *c)
 	if (c == NULL)
 		return;
 	free(c->ring);
-	free(c->index);
+	free(c->buckets);
 	free(c->queue);
 	free(c);
 }
@@ -264,31 +179,27 @@ int
 candidates_note(struct candidates *c, const uint8_t hash[20],
 				const struct netaddr *peer, unsigned source, uint64_t now_ms)
 {
-	uint32_t	tag = cd_tag(c, hash);
-	size_t		b = cd_lookup(c, hash, tag);
+	uint32_t	tag = hashindex_tag(&c->index, hash);
+	uint32_t	slot = hashindex_find(&c->index, hash, tag);
 	struct candidate *e;
 
 	c->stats.sightings++;
-	if (b != SIZE_MAX)
+	if (slot != HASHINDEX_NONE)
 	{
-		e = &c->ring[c->index[b].slot];
+		e = &c->ring[slot];
 		if (e->seen < UINT32_MAX)
 			e->seen++;
 		e->sources |= (uint8_t) source;
 		if (now_ms > e->last_seen_ms)
 			e->last_seen_ms = now_ms;
-		cd_add_peer(c, e, peer);
+		/* a new peer is news for the resolver: queue the hash again */
+		if (cd_add_peer(c, e, peer))
+			cd_enqueue(c, cd_number(c, slot));
 		return 0;
 	}
 	e = cd_insert(c, hash, tag, source, now_ms);
 	cd_add_peer(c, e, peer);
-	if (c->qlen < c->qcap)
-	{
-		c->queue[(c->qhead + c->qlen) % c->qcap] = c->next;
-		c->qlen++;
-	}
-	else
-		c->stats.queue_dropped++;
+	cd_enqueue(c, c->next);
 	c->next++;
 	c->stats.unique++;
 	return 1;
@@ -319,11 +230,12 @@ int
 candidates_get(const struct candidates *c, const uint8_t hash[20],
 			   struct candidate *out)
 {
-	size_t		b = cd_lookup(c, hash, cd_tag(c, hash));
+	uint32_t	slot = hashindex_find(&c->index, hash,
+									  hashindex_tag(&c->index, hash));
 
-	if (b == SIZE_MAX)
+	if (slot == HASHINDEX_NONE)
 		return 0;
-	*out = c->ring[c->index[b].slot];
+	*out = c->ring[slot];
 	return 1;
 }
 

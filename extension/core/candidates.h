@@ -98,7 +98,9 @@ void		candidates_destroy(struct candidates *c);
  * and queued (a full queue keeps the hash in the set unqueued:
  * queue_dropped++).  Known hash: seen++, sources |= source, last_seen, a
  * new distinct peer appended up to CANDIDATE_MAX_PEERS (else
- * peers_dropped++).  A peer neither IPv4 nor IPv6 is ignored
+ * peers_dropped++) and, because a new peer is news for the resolver, the
+ * hash queued again (so one hash can be popped up to 1 + CANDIDATE_MAX_PEERS
+ * times).  A peer neither IPv4 nor IPv6 is ignored
  * (peers_dropped++).  Returns 1 if the hash was new, else 0.
  */
 int			candidates_note(struct candidates *c, const uint8_t hash[20],

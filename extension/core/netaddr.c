@@ -140,3 +140,38 @@ netaddr_format(const struct netaddr *a, char *buf, size_t buflen)
 		snprintf(buf, buflen, "%s:%u", ip, (unsigned) a->port);
 	return buf;
 }
+
+const uint8_t *
+netaddr_mapped_v4(const uint8_t *ip6)
+{
+	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0xff, 0xff};
+
+	if (memcmp(ip6, prefix, sizeof(prefix)) != 0)
+		return NULL;
+	return ip6 + sizeof(prefix);
+}
+
+int
+netaddr_unmap(const struct netaddr *a, struct netaddr *out)
+{
+	struct netaddr r;
+	const uint8_t *v4 = NULL;
+
+	memset(&r, 0, sizeof(r));
+	if (a->family == AF_INET6)
+		v4 = netaddr_mapped_v4(a->ip);
+	if (v4 != NULL)
+	{
+		r.family = AF_INET;
+		memcpy(r.ip, v4, 4);
+	}
+	else
+	{
+		r.family = a->family;
+		memcpy(r.ip, a->ip, netaddr_iplen(a));
+	}
+	r.port = a->port;
+	*out = r;
+	return v4 != NULL;
+}

@@ -4,8 +4,10 @@
  *
  * Owns the one address type the DHT code passes around, the BEP 5 compact
  * encodings (6 bytes for IPv4, 18 for IPv6: address then big-endian port),
- * conversions to and from struct sockaddr, comparison, hashing and text
- * formatting.  Address classification (private, martian) is addrclass's.
+ * conversions to and from struct sockaddr, comparison, hashing, text
+ * formatting, and the IPv4-mapped IPv6 form (::ffff:a.b.c.d, what a
+ * dual-stack socket reports for an IPv4 peer).  Address classification
+ * (private, martian) is addrclass's.
  */
 #ifndef DHT_NETADDR_H
 #define DHT_NETADDR_H
@@ -51,5 +53,18 @@ uint64_t	netaddr_hash_ip(const struct netaddr *a, uint64_t seed);
 
 /* "1.2.3.4:6881" or "[::1]:6881" into buf (NUL-terminated); returns buf. */
 const char *netaddr_format(const struct netaddr *a, char *buf, size_t buflen);
+
+/*
+ * The IPv4 address inside the 16 bytes of an IPv6 address: a pointer to its
+ * 4 bytes (ip6 + 12) if ip6 is IPv4-mapped (::ffff:0:0/96), else NULL.
+ */
+const uint8_t *netaddr_mapped_v4(const uint8_t *ip6);
+
+/*
+ * Copy a into out (which may be a) with the unused address bytes zeroed and
+ * an IPv4-mapped IPv6 address turned into plain IPv4, port kept; returns 1
+ * if a was IPv4-mapped, else 0.
+ */
+int			netaddr_unmap(const struct netaddr *a, struct netaddr *out);
 
 #endif							/* DHT_NETADDR_H */

@@ -66,11 +66,6 @@ static const uint8_t bep42_mask6[8] = {
 	0x01, 0x03, 0x07, 0x0f, 0x1f, 0x3f, 0x7f, 0xff
 };
 
-/* The bytes ::ffff: that start an IPv4-mapped IPv6 address. */
-static const uint8_t v4mapped_prefix[12] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-};
-
 uint32_t
 nodeid_crc32c(const uint8_t *data, size_t len)
 {
@@ -91,25 +86,26 @@ static int
 bep42_crc(const struct netaddr *ip, unsigned r, uint32_t *crc)
 {
 	uint8_t		buf[8];
-	const uint8_t *addr = ip->ip;
+	struct netaddr a;
 	const uint8_t *mask;
 	size_t		n,
 				i;
 
-	mask = bep42_mask4;
-	n = sizeof(bep42_mask4);
-	if (ip->family == AF_INET6 &&
-		memcmp(ip->ip, v4mapped_prefix, sizeof(v4mapped_prefix)) == 0)
-		addr = ip->ip + sizeof(v4mapped_prefix);
-	else if (ip->family == AF_INET6)
+	netaddr_unmap(ip, &a);
+	if (a.family == AF_INET)
+	{
+		mask = bep42_mask4;
+		n = sizeof(bep42_mask4);
+	}
+	else if (a.family == AF_INET6)
 	{
 		mask = bep42_mask6;
 		n = sizeof(bep42_mask6);
 	}
-	else if (ip->family != AF_INET)
+	else
 		return 0;
 	for (i = 0; i < n; i++)
-		buf[i] = addr[i] & mask[i];
+		buf[i] = a.ip[i] & mask[i];
 	buf[0] |= (uint8_t) ((r & 7) << 5);
 	*crc = nodeid_crc32c(buf, n);
 	return 1;

@@ -10,22 +10,24 @@
  * sampling needs no search for occupied slots.  A doubly linked list over
  * slot numbers keeps entries in order of their last announce: oldest at
  * the head (the eviction and expiry end), newest at the tail (an announce
- * moves its entry there).  The index is open addressing with linear
- * probing at load <= 1/2; a bucket holds a slot number and a 32-bit tag of
- * the keyed hash, whose low bits are also the home bucket, so a deletion
- * can shift the following buckets back (no tombstones) from the buckets
- * alone, and a probe touches an entry only when the tags agree.
+ * moves its entry there).  The index (hashindex.h) maps a hash to its
+ * slot; removing an entry unindexes it and repoints the moved last entry.
  */
 #include "peerstore.h"
 
-#include <sodium.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-/* "No slot": an empty bucket, or the end of the announce-order list. */
+#include "hashindex.h"
+
+/* "No slot": the end of the announce-order list. */
 #define PS_NONE			UINT32_MAX
+
+_Static_assert(PEERSTORE_MAX_HASHES <= HASHINDEX_MAX_SLOTS,
+			   "every table size must be indexable");
 
 /* One announced peer and when it last announced. */
 struct ps_peer
@@ -45,128 +47,27 @@ struct ps_entry
 	struct ps_peer peers[PEERSTORE_PEERS_PER_HASH];
 };
 
-/* An index bucket; slot PS_NONE means empty. */
-struct ps_bucket
-{
-	uint32_t	slot;
-	uint32_t	tag;			/* keyed hash of the key; low bits: home */
-};
-
 struct peerstore
 {
 	struct ps_entry *entries;	/* [0, n) in use, dense */
-	struct ps_bucket *index;	/* nbuckets, a power of two >= 2 x cap */
+	void	   *buckets;		/* hashindex_memsize(cap) bytes */
+	struct hashindex index;		/* hash -> slot in entries */
 	size_t		cap;
 	size_t		n;
-	size_t		mask;			/* nbuckets - 1 */
 	uint32_t	oldest;			/* list head: oldest last announce */
 	uint32_t	newest;			/* list tail */
-	uint8_t		key[crypto_shorthash_KEYBYTES];
 	struct peerstore_stats stats;	/* hashes is filled in by _stats() */
 	size_t		memory;
 };
 
 /* ---------------------------------------------------------------------- */
-/* Helpers: time, keys, the index */
+/* Helpers: time */
 
 static bool
 ps_alive(uint64_t announced_ms, uint64_t now_ms)
 {
 	/* An announce "from the future" (clock stepped back) counts as live. */
 	return now_ms < announced_ms || now_ms - announced_ms < PEERSTORE_TTL_MS;
-}
-
-static uint64_t
-ps_splitmix(uint64_t *state)
-{
-	uint64_t	z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint32_t
-ps_tag(const struct peerstore *ps, const uint8_t hash[20])
-{
-	uint8_t		out[crypto_shorthash_BYTES];
-	uint32_t	tag;
-
-	crypto_shorthash(out, hash, 20, ps->key);
-	memcpy(&tag, out, sizeof(tag));
-	return tag;
-}
-
-/* Bucket holding hash, or SIZE_MAX. */
-static size_t
-ps_lookup(const struct peerstore *ps, const uint8_t hash[20], uint32_t tag)
-{
-	size_t		i = tag & ps->mask;
-
-	for (;;)
-	{
-		const struct ps_bucket *b = &ps->index[i];
-
-		if (b->slot == PS_NONE)
-			return SIZE_MAX;
-		if (b->tag == tag &&
-			memcmp(ps->entries[b->slot].hash, hash, 20) == 0)
-			return i;
-		i = (i + 1) & ps->mask;
-	}
-}
-
-/* Bucket pointing at slot (whose key has this tag), or SIZE_MAX. */
-static size_t
-ps_bucket_of(const struct peerstore *ps, uint32_t tag, uint32_t slot)
-{
-	size_t		i = tag & ps->mask;
-
-	while (ps->index[i].slot != PS_NONE)
-	{
-		if (ps->index[i].slot == slot)
-			return i;
-		i = (i + 1) & ps->mask;
-	}
-	return SIZE_MAX;
-}
-
-static void
-ps_index_insert(struct peerstore *ps, uint32_t tag, uint32_t slot)
-{
-	size_t		i = tag & ps->mask;
-
-	while (ps->index[i].slot != PS_NONE)
-		i = (i + 1) & ps->mask;
-	ps->index[i].slot = slot;
-	ps->index[i].tag = tag;
-}
-
-/*
- * Empty bucket i, then shift back every following bucket of the cluster
- * whose home does not lie cyclically in (i, j], so lookups never meet a
- * gap before their key.
- */
-static void
-ps_index_delete(struct peerstore *ps, size_t i)
-{
-	size_t		j = i;
-
-	for (;;)
-	{
-		size_t		home;
-
-		j = (j + 1) & ps->mask;
-		if (ps->index[j].slot == PS_NONE)
-			break;
-		home = ps->index[j].tag & ps->mask;
-		if (((j - home) & ps->mask) >= ((j - i) & ps->mask))
-		{
-			ps->index[i] = ps->index[j];
-			i = j;
-		}
-	}
-	ps->index[i].slot = PS_NONE;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -209,19 +110,14 @@ static void
 ps_remove(struct peerstore *ps, uint32_t slot)
 {
 	uint32_t	last = (uint32_t) (ps->n - 1);
-	size_t		b;
 
 	ps_unlink(ps, slot);
-	b = ps_bucket_of(ps, ps_tag(ps, ps->entries[slot].hash), slot);
-	if (b != SIZE_MAX)
-		ps_index_delete(ps, b);
+	hashindex_remove(&ps->index, slot);
 	if (slot != last)
 	{
 		struct ps_entry *moved = &ps->entries[slot];
 
-		b = ps_bucket_of(ps, ps_tag(ps, ps->entries[last].hash), last);
-		if (b != SIZE_MAX)
-			ps->index[b].slot = slot;
+		hashindex_move(&ps->index, last, slot);
 		*moved = ps->entries[last];
 		if (moved->older != PS_NONE)
 			ps->entries[moved->older].newer = slot;
@@ -259,7 +155,7 @@ ps_insert(struct peerstore *ps, const uint8_t hash[20], uint32_t tag,
 	memset(e, 0, sizeof(*e));
 	memcpy(e->hash, hash, 20);
 	e->last_ms = now_ms;
-	ps_index_insert(ps, tag, slot);
+	hashindex_insert(&ps->index, tag, slot);
 	ps_append(ps, slot);
 	return slot;
 }
@@ -324,32 +220,28 @@ struct peerstore *
 peerstore_create(size_t max_hashes, uint64_t seed)
 {
 	struct peerstore *ps;
-	size_t		nbuckets = 1;
-	uint64_t	k[2];
+	size_t		index_bytes;
 
 	if (max_hashes == 0 || max_hashes > PEERSTORE_MAX_HASHES)
 		return NULL;
-	while (nbuckets < 2 * max_hashes)
-		nbuckets <<= 1;
+	index_bytes = hashindex_memsize(max_hashes);
 	ps = calloc(1, sizeof(*ps));
 	if (ps == NULL)
 		return NULL;
 	ps->entries = calloc(max_hashes, sizeof(*ps->entries));
-	ps->index = malloc(nbuckets * sizeof(*ps->index));
-	if (ps->entries == NULL || ps->index == NULL)
+	ps->buckets = malloc(index_bytes);
+	if (ps->entries == NULL || ps->buckets == NULL)
 	{
 		peerstore_destroy(ps);
 		return NULL;
 	}
-	memset(ps->index, 0xff, nbuckets * sizeof(*ps->index));
+	hashindex_init(&ps->index, ps->buckets, max_hashes, ps->entries,
+				   sizeof(*ps->entries), offsetof(struct ps_entry, hash),
+				   seed);
 	ps->cap = max_hashes;
-	ps->mask = nbuckets - 1;
 	ps->oldest = ps->newest = PS_NONE;
-	k[0] = ps_splitmix(&seed);
-	k[1] = ps_splitmix(&seed);
-	memcpy(ps->key, k, sizeof(ps->key));
 	ps->memory = sizeof(*ps) + max_hashes * sizeof(*ps->entries) +
-		nbuckets * sizeof(*ps->index);
+		index_bytes;
 	return ps;
 }
 
@@ -359,7 +251,7 @@ peerstore_destroy(struct peerstore *ps)
 	if (ps == NULL)
 		return;
 	free(ps->entries);
-	free(ps->index);
+	free(ps->buckets);
 	free(ps);
 }
 
@@ -369,23 +261,18 @@ peerstore_announce(struct peerstore *ps, const uint8_t hash[20],
 {
 	uint32_t	tag;
 	uint32_t	slot;
-	size_t		b;
 	struct ps_entry *e;
 
 	if (peer->family != AF_INET && peer->family != AF_INET6)
 		return PEERSTORE_ERR_FAMILY;
-	tag = ps_tag(ps, hash);
-	b = ps_lookup(ps, hash, tag);
-	if (b == SIZE_MAX)
+	tag = hashindex_tag(&ps->index, hash);
+	slot = hashindex_find(&ps->index, hash, tag);
+	if (slot == HASHINDEX_NONE)
 		slot = ps_insert(ps, hash, tag, now_ms);
-	else
+	else if (slot != ps->newest)
 	{
-		slot = ps->index[b].slot;
-		if (slot != ps->newest)
-		{
-			ps_unlink(ps, slot);
-			ps_append(ps, slot);
-		}
+		ps_unlink(ps, slot);
+		ps_append(ps, slot);
 	}
 	e = &ps->entries[slot];
 	ps_put_peer(ps, e, peer, now_ms);
@@ -400,13 +287,14 @@ peerstore_get(const struct peerstore *ps, const uint8_t hash[20],
 			  int family, uint64_t now_ms, struct netaddr *out, size_t max)
 {
 	const struct ps_entry *e;
-	size_t		b = ps_lookup(ps, hash, ps_tag(ps, hash));
+	uint32_t	slot = hashindex_find(&ps->index, hash,
+									  hashindex_tag(&ps->index, hash));
 	size_t		i,
 				n = 0;
 
-	if (b == SIZE_MAX)
+	if (slot == HASHINDEX_NONE)
 		return 0;
-	e = &ps->entries[ps->index[b].slot];
+	e = &ps->entries[slot];
 	for (i = 0; i < e->npeers && n < max; i++)
 	{
 		if (e->peers[i].addr.family == family &&

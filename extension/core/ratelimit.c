@@ -66,11 +66,6 @@ struct ratelimit
 	struct ratelimit_stats stats;
 };
 
-/* The bytes ::ffff: that start an IPv4-mapped IPv6 address. */
-static const uint8_t v4mapped_prefix[12] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-};
-
 int
 ratelimit_check_rates(double per_ip_rate, double per_ip_burst,
 					  double global_rate, double global_burst)
@@ -154,16 +149,8 @@ bucket_update(struct rl_bucket *b, const struct rl_params *p, uint64_t now_ms)
 static void
 key_of(const struct netaddr *ip, struct netaddr *key)
 {
-	memset(key, 0, sizeof(*key));
-	key->family = ip->family;
-	if (ip->family == AF_INET6 &&
-		memcmp(ip->ip, v4mapped_prefix, sizeof(v4mapped_prefix)) == 0)
-	{
-		key->family = AF_INET;
-		memcpy(key->ip, ip->ip + sizeof(v4mapped_prefix), 4);
-	}
-	else
-		memcpy(key->ip, ip->ip, netaddr_iplen(ip));
+	netaddr_unmap(ip, key);
+	key->port = 0;
 }
 
 /*

@@ -112,6 +112,25 @@ lookup_step(struct swarm *sw, struct swarm_lookup *l, uint64_t now_ms)
 		l->active = 0;
 }
 
+/* Peers announced to us for hash are candidate peers too. */
+static void
+note_stored_peers(struct swarm *sw, const uint8_t hash[20], uint64_t now_ms)
+{
+	struct netaddr peers[PEERSTORE_PEERS_PER_HASH];
+	int			families[2] = {AF_INET, AF_INET6};
+	size_t		f,
+				i,
+				n;
+
+	for (f = 0; f < 2; f++)
+	{
+		n = peerstore_get(sw->peers, hash, families[f], now_ms, peers,
+						  PEERSTORE_PEERS_PER_HASH);
+		for (i = 0; i < n; i++)
+			candidates_note(sw->cand, hash, &peers[i], CANDIDATE_LOOKUP, now_ms);
+	}
+}
+
 int
 swarm_lookup(struct swarm *sw, const uint8_t hash[20], uint64_t now_ms)
 {
@@ -125,6 +144,7 @@ swarm_lookup(struct swarm *sw, const uint8_t hash[20], uint64_t now_ms)
 			l = &sw->lookups[i];
 	if (l == NULL)
 		return -1;
+	note_stored_peers(sw, hash, now_ms);
 	l->active = 1;
 	l->generation++;
 	memcpy(l->hash, hash, 20);

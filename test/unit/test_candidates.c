@@ -3,34 +3,21 @@
  *		Unit tests of candidates: the capped set of seen info hashes and the
  *		resolver's FIFO queue.
  *
- * Tables for the create caps, a scripted sequence of sightings, and peer
- * lists; direct tests of queue order, a full queue, FIFO eviction (with
- * queued and popped hashes evicted) and recent order; a fixed-seed
- * randomized run compared with a reference model (arrays searched
- * linearly); and 1M random sightings into a 65,536-hash set checking that
+ * Tables for the create caps, a scripted sequence of sightings, peer lists
+ * and scripts of requeues (a new peer for a known hash queues it again);
+ * direct tests of queue order, a full queue, FIFO eviction (with queued and
+ * popped hashes evicted) and recent order; a fixed-seed randomized run
+ * compared with a reference model (arrays searched linearly, requeues
+ * included); and 1M random sightings into a 65,536-hash set checking that
  * the caps hold and the heap does not grow.
  */
 #include "candidates.h"
 #include "unit.h"
+#include "testutil.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
-#endif
-#endif
-#ifdef HAVE_ASAN
-/* ASan's heap accounting: bytes currently allocated by malloc. */
-extern size_t __sanitizer_get_current_allocated_bytes(void);
-#define HEAP_BYTES() __sanitizer_get_current_allocated_bytes()
-#else
-#define HEAP_BYTES() ((size_t) 0)
-#endif
 
 #define GP	CANDIDATE_GET_PEERS
 #define AN	CANDIDATE_ANNOUNCE
@@ -38,54 +25,19 @@ extern size_t __sanitizer_get_current_allocated_bytes(void);
 #define LK	CANDIDATE_LOOKUP
 #define RS	CANDIDATE_RESOLVE
 
-static uint64_t
-rng_next(uint64_t *state)
-{
-	uint64_t	z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* A distinct, random-looking info hash for each id. */
-static void
-hash_of(uint32_t id, uint8_t out[20])
-{
-	uint64_t	s = id;
-	uint64_t	w[3];
-
-	w[0] = rng_next(&s);
-	w[1] = rng_next(&s);
-	w[2] = rng_next(&s);
-	memcpy(out, w, 20);
-	memcpy(out, &id, sizeof(id));	/* distinct by construction */
-}
-
 static struct netaddr
 addr4(uint8_t d, uint16_t port)
 {
-	struct netaddr n;
-
-	memset(&n, 0, sizeof(n));
-	n.family = AF_INET;
-	n.ip[0] = 10;
-	n.ip[3] = d;
-	n.port = port;
-	return n;
+	return testutil_ip4(10, 0, 0, d, port);
 }
 
+/* The bytes of addr4() as IPv6: still distinct. */
 static struct netaddr
 addr6(uint8_t d, uint16_t port)
 {
-	struct netaddr n;
+	const uint8_t ip[16] = {10, 0, 0, d};
 
-	memset(&n, 0, sizeof(n));
-	n.family = AF_INET6;
-	n.ip[0] = 10;				/* the bytes of addr4(): still distinct */
-	n.ip[3] = d;
-	n.port = port;
-	return n;
+	return testutil_netaddr(AF_INET6, ip, port);
 }
 
 static int
@@ -94,7 +46,7 @@ note_id(struct candidates *c, uint32_t id, const struct netaddr *peer,
 {
 	uint8_t		h[20];
 
-	hash_of(id, h);
+	testutil_hash_of(id, h);
 	return candidates_note(c, h, peer, source, now);
 }
 
@@ -103,7 +55,7 @@ get_id(const struct candidates *c, uint32_t id, struct candidate *out)
 {
 	uint8_t		h[20];
 
-	hash_of(id, h);
+	testutil_hash_of(id, h);
 	return candidates_get(c, h, out);
 }
 
@@ -112,8 +64,23 @@ is_id(const struct candidate *e, uint32_t id)
 {
 	uint8_t		h[20];
 
-	hash_of(id, h);
+	testutil_hash_of(id, h);
 	return memcmp(e->hash, h, 20) == 0;
+}
+
+/* Every field equal (peers compared as addresses). */
+static bool
+same_candidate(const struct candidate *a, const struct candidate *b)
+{
+	if (memcmp(a->hash, b->hash, 20) != 0 || a->npeers != b->npeers ||
+		a->sources != b->sources || a->seen != b->seen ||
+		a->first_seen_ms != b->first_seen_ms ||
+		a->last_seen_ms != b->last_seen_ms)
+		return false;
+	for (int k = 0; k < a->npeers; k++)
+		if (!netaddr_equal(&a->peers[k], &b->peers[k]))
+			return false;
+	return true;
 }
 
 static struct candidates_stats
@@ -182,17 +149,19 @@ test_script(void)
 		uint64_t	first;
 		uint64_t	last;
 		int			npeers;
+		size_t		queued;		/* queue length after the sighting */
 	}			rows[] = {
-		{1, -1, GP, 100, 1, 1, GP, 100, 100, 0},
-		{1, -1, GP, 110, 0, 2, GP, 100, 110, 0},
-		{1, 5, AN, 120, 0, 3, GP | AN, 100, 120, 1},
-		{1, 5, AN, 130, 0, 4, GP | AN, 100, 130, 1},	/* same peer */
-		{1, 6, LK, 125, 0, 5, GP | AN | LK, 100, 130, 2},	/* older now */
-		{2, 7, AN, 140, 1, 1, AN, 140, 140, 1},
-		{2, -1, SA | RS, 150, 0, 2, AN | SA | RS, 140, 150, 1},
-		{3, -1, 0, 0, 1, 1, 0, 0, 0, 0},
-		{1, -1, SA, 200, 0, 6, GP | AN | LK | SA, 100, 200, 2},
+		{1, -1, GP, 100, 1, 1, GP, 100, 100, 0, 1},
+		{1, -1, GP, 110, 0, 2, GP, 100, 110, 0, 1},
+		{1, 5, AN, 120, 0, 3, GP | AN, 100, 120, 1, 2},	/* new peer: requeued */
+		{1, 5, AN, 130, 0, 4, GP | AN, 100, 130, 1, 2},	/* same peer */
+		{1, 6, LK, 125, 0, 5, GP | AN | LK, 100, 130, 2, 3},	/* older now */
+		{2, 7, AN, 140, 1, 1, AN, 140, 140, 1, 4},	/* new with peer: once */
+		{2, -1, SA | RS, 150, 0, 2, AN | SA | RS, 140, 150, 1, 4},
+		{3, -1, 0, 0, 1, 1, 0, 0, 0, 0, 5},
+		{1, -1, SA, 200, 0, 6, GP | AN | LK | SA, 100, 200, 2, 5},
 	};
+	static const uint32_t pops[] = {1, 1, 1, 2, 3};
 	struct candidates *c = candidates_create(16, 16, 42);
 	struct candidates_stats st;
 
@@ -213,16 +182,34 @@ test_script(void)
 		CHECKF(e.first_seen_ms == rows[i].first, "row %zu", i);
 		CHECKF(e.last_seen_ms == rows[i].last, "row %zu", i);
 		CHECKF(e.npeers == rows[i].npeers, "row %zu: npeers %d", i, e.npeers);
+		CHECKF(stats_of(c).queued == rows[i].queued, "row %zu: queued %zu", i,
+			   stats_of(c).queued);
 	}
 	CHECK(get_id(c, 4, &(struct candidate) {0}) == 0);
 	st = stats_of(c);
 	CHECK(st.sightings == 9 && st.unique == 3 && st.tracked == 3 &&
-		  st.queued == 3 && st.evicted == 0 && st.queue_dropped == 0 &&
+		  st.queued == 5 && st.evicted == 0 && st.queue_dropped == 0 &&
 		  st.peers_dropped == 0);
+	/* queue order; every pop is the entry as it is now (both peers of 1) */
+	for (size_t i = 0; i < sizeof(pops) / sizeof(pops[0]); i++)
+	{
+		struct candidate e,
+					now;
+
+		CHECKF(candidates_pop(c, &e) == 1 && is_id(&e, pops[i]), "pop %zu", i);
+		CHECKF(get_id(c, pops[i], &now) == 1 && same_candidate(&e, &now),
+			   "pop %zu", i);
+	}
+	CHECK(candidates_pop(c, &(struct candidate) {0}) == 0);
 	candidates_destroy(c);
 }
 
-/* Peer lists: dedup, the cap, families, NULL. */
+/*
+ * Peer lists: dedup, the cap, families, NULL; and how often the hash is
+ * queued: once when new, again per peer added to its list, never for a
+ * duplicate, NULL, bad-family or over-the-cap peer.  The queue holds 4, so
+ * a requeue attempt after the list is full would show as queue_dropped.
+ */
 static void
 test_peers(void)
 {
@@ -234,26 +221,31 @@ test_peers(void)
 		uint16_t	port[8];
 		int			npeers;
 		uint64_t	dropped;
+		size_t		queued;		/* times the hash was queued */
 	}			rows[] = {
-		{"one", {1}, {1}, {1}, 1, 0},
-		{"dup", {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, 1, 0},
-		{"same ip, other port", {1, 1}, {1, 1}, {1, 2}, 2, 0},
-		{"v4 and v6 same bytes", {1, 2}, {1, 1}, {1, 1}, 2, 0},
+		{"one", {1}, {1}, {1}, 1, 0, 1},
+		{"dup", {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, 1, 0, 1},
+		{"same ip, other port", {1, 1}, {1, 1}, {1, 2}, 2, 0, 2},
+		{"v4 and v6 same bytes", {1, 2}, {1, 1}, {1, 1}, 2, 0, 2},
 		{"cap", {1, 1, 1, 1, 1, 1}, {1, 2, 3, 4, 5, 6}, {1, 1, 1, 1, 1, 1},
-		4, 2},
+		4, 2, 4},
 		{"dup after cap", {1, 1, 1, 1, 1, 1}, {1, 2, 3, 4, 1, 4},
-		{1, 1, 1, 1, 1, 1}, 4, 0},
-		{"bad family", {3, 1}, {1, 1}, {1, 1}, 1, 1},
-		{"NULL peers", {4, 4, 1, 4}, {0, 0, 1, 0}, {0, 0, 1, 0}, 1, 0},
-		{"mixed", {2, 1, 2, 1, 2}, {1, 1, 1, 1, 2}, {1, 1, 1, 1, 1}, 3, 0},
+		{1, 1, 1, 1, 1, 1}, 4, 0, 4},
+		{"bad family", {3, 1}, {1, 1}, {1, 1}, 1, 1, 2},
+		{"NULL peers", {4, 4, 1, 4}, {0, 0, 1, 0}, {0, 0, 1, 0}, 1, 0, 2},
+		{"mixed", {2, 1, 2, 1, 2}, {1, 1, 1, 1, 2}, {1, 1, 1, 1, 1}, 3, 0, 3},
 	};
+
+	_Static_assert(CANDIDATE_MAX_PEERS == 4, "the rows assume 4 peers");
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 	{
 		struct candidates *c = candidates_create(4, 4, 7);
 		struct netaddr want[8];
 		int			nwant = 0;
-		struct candidate e;
+		struct candidate e,
+					popped;
+		size_t		npops = 0;
 
 		for (int k = 0; k < 8 && rows[i].kind[k] != 0; k++)
 		{
@@ -287,6 +279,13 @@ test_peers(void)
 		for (int j = 0; j < e.npeers && j < nwant; j++)
 			CHECKF(netaddr_equal(&e.peers[j], &want[j]), "%s: peer %d",
 				   rows[i].what, j);
+		CHECKF(stats_of(c).queued == rows[i].queued &&
+			   stats_of(c).queue_dropped == 0, "%s: queued %zu",
+			   rows[i].what, stats_of(c).queued);
+		/* every queued copy is popped as the entry is now */
+		while (candidates_pop(c, &popped) == 1)
+			npops += same_candidate(&popped, &e);
+		CHECKF(npops == rows[i].queued, "%s: %zu pops", rows[i].what, npops);
 		candidates_destroy(c);
 	}
 }
@@ -298,22 +297,27 @@ test_queue(void)
 	struct candidate e;
 	struct netaddr p = addr4(9, 9);
 	static const uint32_t ids[] = {50, 10, 40, 20, 30};
+	static const uint32_t pops[] = {50, 10, 40, 20, 30, 40};
 
 	for (size_t i = 0; i < 5; i++)
 		CHECK(note_id(c, ids[i], NULL, GP, 10 + i) == 1);
-	/* repeats do not queue again */
+	/* repeats without a new peer do not queue again */
 	CHECK(note_id(c, 10, NULL, SA, 20) == 0);
 	CHECK(note_id(c, 50, NULL, SA, 21) == 0);
-	/* a peer learnt after queueing shows in the popped copy */
-	CHECK(note_id(c, 40, &p, AN, 22) == 0);
 	CHECK(stats_of(c).queued == 5);
-	for (size_t i = 0; i < 5; i++)
+	/*
+	 * A peer learnt after queueing shows in the popped copy, and queues the
+	 * hash again at the tail.
+	 */
+	CHECK(note_id(c, 40, &p, AN, 22) == 0);
+	CHECK(stats_of(c).queued == 6);
+	for (size_t i = 0; i < sizeof(pops) / sizeof(pops[0]); i++)
 	{
 		CHECKF(candidates_pop(c, &e) == 1, "pop %zu", i);
-		CHECKF(is_id(&e, ids[i]), "pop %zu", i);
-		if (ids[i] == 40)
-			CHECK(e.npeers == 1 && netaddr_equal(&e.peers[0], &p) &&
-				  e.seen == 2 && e.sources == (GP | AN));
+		CHECKF(is_id(&e, pops[i]), "pop %zu", i);
+		if (pops[i] == 40)
+			CHECKF(e.npeers == 1 && netaddr_equal(&e.peers[0], &p) &&
+				   e.seen == 2 && e.sources == (GP | AN), "pop %zu", i);
 	}
 	CHECK(candidates_pop(c, &e) == 0);
 	/* popped hashes stay in the set (dedup) */
@@ -336,6 +340,160 @@ test_queue(void)
 	CHECK(candidates_pop(c, &e) == 0);
 	CHECK(stats_of(c).queue_dropped == 1);
 	candidates_destroy(c);
+}
+
+/*
+ * Requeue scripts.  A step notes a sighting ('n') or pops ('p'), then checks
+ * the queue counters.  peer: for 'n' the peer noted (-1 NULL, -2 a bad
+ * family, else addr4(peer, 6881)); for 'p' the newest peer the popped copy
+ * must hold (-1: none checked).  npeers: of the entry after a note, of the
+ * popped copy after a pop.  rc: of candidates_note() or candidates_pop().
+ */
+struct requeue_step
+{
+	char		op;
+	uint32_t	id;				/* 'p': the hash expected when rc is 1 */
+	int			peer;
+	int			rc;
+	int			npeers;
+	size_t		queued;
+	uint64_t	qdropped;
+	uint64_t	skipped;
+};
+
+/* Run a script on a fresh set; returns the number of successful pops. */
+static size_t
+run_requeue(const char *what, const struct requeue_step *steps, size_t n,
+			size_t max_hashes, size_t queue_cap)
+{
+	struct candidates *c = candidates_create(max_hashes, queue_cap, 13);
+	size_t		npops = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		const struct requeue_step *s = &steps[i];
+		struct netaddr p = addr4((uint8_t) s->peer, 6881);
+		struct candidate e,
+					now;
+		struct candidates_stats st;
+		int			rc;
+		bool		have = true;
+
+		if (s->peer == -2)
+			p.family = 12345;
+		if (s->op == 'n')
+		{
+			rc = note_id(c, s->id, s->peer == -1 ? NULL : &p,
+						 s->peer == -1 ? GP : AN, (uint64_t) i);
+			CHECKF(get_id(c, s->id, &e) == 1, "%s step %zu", what, i);
+		}
+		else
+		{
+			rc = candidates_pop(c, &e);
+			have = rc == 1;
+			npops += have;
+			/* the copy is the entry as it is at pop time */
+			CHECKF(!have || (is_id(&e, s->id) && get_id(c, s->id, &now) == 1 &&
+							 same_candidate(&e, &now)), "%s step %zu: popped",
+				   what, i);
+			CHECKF(!have || s->peer < 0 || (e.npeers > 0 &&
+				   netaddr_equal(&e.peers[e.npeers - 1], &p)),
+				   "%s step %zu: newest peer", what, i);
+		}
+		CHECKF(rc == s->rc, "%s step %zu: rc %d", what, i, rc);
+		CHECKF(!have || e.npeers == s->npeers, "%s step %zu: npeers %d", what,
+			   i, e.npeers);
+		st = stats_of(c);
+		CHECKF(st.queued == s->queued && st.queue_dropped == s->qdropped &&
+			   st.queue_skipped == s->skipped,
+			   "%s step %zu: queued %zu, dropped %llu, skipped %llu", what, i,
+			   st.queued, (unsigned long long) st.queue_dropped,
+			   (unsigned long long) st.queue_skipped);
+	}
+	candidates_destroy(c);
+	return npops;
+}
+
+/*
+ * A new distinct peer for a known hash queues it again, popped or not; a
+ * duplicate, NULL or bad-family peer does not, nor one over a full peer
+ * list: the hash is popped 1 + CANDIDATE_MAX_PEERS times at most.
+ */
+static const struct requeue_step requeue_one[] = {
+	{'n', 1, -1, 1, 0, 1, 0, 0},
+	{'p', 1, -1, 1, 0, 0, 0, 0},	/* first pop: no peer yet */
+	{'p', 0, -1, 0, 0, 0, 0, 0},
+	{'n', 1, 5, 0, 1, 1, 0, 0},		/* new peer after the pop: queued again */
+	{'n', 1, 5, 0, 1, 1, 0, 0},		/* duplicate peer */
+	{'n', 1, -1, 0, 1, 1, 0, 0},	/* NULL peer */
+	{'n', 1, -2, 0, 1, 1, 0, 0},	/* bad family */
+	{'p', 1, 5, 1, 1, 0, 0, 0},		/* popped again, with that peer */
+	{'p', 0, -1, 0, 0, 0, 0, 0},
+	{'n', 1, 6, 0, 2, 1, 0, 0},
+	{'n', 1, 7, 0, 3, 2, 0, 0},		/* two new peers: queued twice */
+	{'p', 1, 7, 1, 3, 1, 0, 0},		/* each copy as it is at pop time */
+	{'n', 1, 8, 0, 4, 2, 0, 0},		/* fourth peer: list now full */
+	{'n', 1, 9, 0, 4, 2, 0, 0},		/* over the cap: dropped, not queued */
+	{'p', 1, 8, 1, 4, 1, 0, 0},
+	{'p', 1, 8, 1, 4, 0, 0, 0},
+	{'n', 1, 9, 0, 4, 0, 0, 0},
+	{'p', 0, -1, 0, 0, 0, 0, 0},
+};
+
+/* A requeue into a full queue counts queue_dropped and keeps the peer. */
+static const struct requeue_step requeue_full[] = {
+	{'n', 1, -1, 1, 0, 1, 0, 0},
+	{'n', 2, -1, 1, 0, 2, 0, 0},
+	{'n', 1, 5, 0, 1, 2, 1, 0},		/* queue full: dropped */
+	{'n', 3, -1, 1, 0, 2, 2, 0},	/* a new hash too */
+	{'p', 1, 5, 1, 1, 1, 2, 0},		/* the queued copy shows the peer */
+	{'n', 2, 5, 0, 1, 2, 2, 0},		/* room again: requeued */
+	{'n', 2, 6, 0, 2, 2, 3, 0},		/* full again */
+	{'p', 2, 6, 1, 2, 1, 3, 0},
+	{'p', 2, 6, 1, 2, 0, 3, 0},
+	{'p', 0, -1, 0, 0, 0, 3, 0},
+	{'n', 3, 5, 0, 1, 1, 3, 0},		/* dropped when new, queued by a peer */
+	{'p', 3, 5, 1, 1, 0, 3, 0},
+	{'p', 0, -1, 0, 0, 0, 3, 0},
+};
+
+/*
+ * Requeues after the ring wrapped (set of 3) find the right entry; a
+ * requeued hash evicted before its pop is skipped like any stale number.
+ */
+static const struct requeue_step requeue_evict[] = {
+	{'n', 1, -1, 1, 0, 1, 0, 0},
+	{'n', 2, -1, 1, 0, 2, 0, 0},
+	{'n', 3, -1, 1, 0, 3, 0, 0},
+	{'n', 4, -1, 1, 0, 4, 0, 0},	/* evicts 1 */
+	{'n', 5, -1, 1, 0, 5, 0, 0},	/* evicts 2 */
+	{'n', 4, 5, 0, 1, 6, 0, 0},		/* 4 lives in slot 0 now */
+	{'n', 3, 6, 0, 1, 7, 0, 0},
+	{'p', 3, 6, 1, 1, 4, 0, 2},		/* 1 and 2 skipped */
+	{'p', 4, 5, 1, 1, 3, 0, 2},
+	{'p', 5, -1, 1, 0, 2, 0, 2},
+	{'p', 4, 5, 1, 1, 1, 0, 2},
+	{'p', 3, 6, 1, 1, 0, 0, 2},
+	{'n', 5, 7, 0, 1, 1, 0, 2},
+	{'n', 6, -1, 1, 0, 2, 0, 2},	/* evicts 3 */
+	{'n', 7, -1, 1, 0, 3, 0, 2},	/* evicts 4 */
+	{'n', 8, -1, 1, 0, 4, 0, 2},	/* evicts 5: its requeue is stale */
+	{'p', 6, -1, 1, 0, 2, 0, 3},
+	{'p', 7, -1, 1, 0, 1, 0, 3},
+	{'p', 8, -1, 1, 0, 0, 0, 3},
+	{'p', 0, -1, 0, 0, 0, 0, 3},
+};
+
+#define NSTEPS(a) (sizeof(a) / sizeof((a)[0]))
+
+static void
+test_requeue(void)
+{
+	CHECK(run_requeue("one", requeue_one, NSTEPS(requeue_one), 8, 4) ==
+		  1 + CANDIDATE_MAX_PEERS);
+	CHECK(run_requeue("full", requeue_full, NSTEPS(requeue_full), 8, 2) == 4);
+	CHECK(run_requeue("evict", requeue_evict, NSTEPS(requeue_evict), 3, 8) ==
+		  8);
 }
 
 static void
@@ -430,6 +588,7 @@ struct model
 	size_t		qhead;
 	size_t		qlen;
 	uint64_t	unique;
+	uint64_t	requeued;		/* known hashes queued again (not in st) */
 	struct candidates_stats st;
 };
 
@@ -442,6 +601,21 @@ model_find(const struct model *m, const uint8_t h[20])
 	return -1;
 }
 
+/* Queue id whose set entry has number gen, or count the drop. */
+static void
+model_enqueue(struct model *m, uint32_t id, uint64_t gen)
+{
+	if (m->qlen < M_QUEUE)
+	{
+		size_t		q = (m->qhead + m->qlen++) % M_QUEUE;
+
+		m->queue[q] = id;
+		m->qgen[q] = gen;
+	}
+	else
+		m->st.queue_dropped++;
+}
+
 static int
 model_note(struct model *m, uint32_t id, const struct netaddr *peer,
 		   unsigned source, uint64_t now)
@@ -450,7 +624,7 @@ model_note(struct model *m, uint32_t id, const struct netaddr *peer,
 	int			i;
 	struct candidate *e;
 
-	hash_of(id, h);
+	testutil_hash_of(id, h);
 	m->st.sightings++;
 	i = model_find(m, h);
 	if (i < 0)
@@ -470,15 +644,7 @@ model_note(struct model *m, uint32_t id, const struct netaddr *peer,
 		e->seen = 0;
 		m->gen[i] = m->unique++;
 		m->st.unique++;
-		if (m->qlen < M_QUEUE)
-		{
-			size_t		q = (m->qhead + m->qlen++) % M_QUEUE;
-
-			m->queue[q] = id;
-			m->qgen[q] = m->gen[i];
-		}
-		else
-			m->st.queue_dropped++;
+		model_enqueue(m, id, m->gen[i]);
 	}
 	e = &m->set[i];
 	e->seen++;
@@ -492,7 +658,15 @@ model_note(struct model *m, uint32_t id, const struct netaddr *peer,
 		for (int k = 0; k < e->npeers; k++)
 			dup |= netaddr_equal(&e->peers[k], peer);
 		if (!dup && e->npeers < CANDIDATE_MAX_PEERS)
+		{
 			e->peers[e->npeers++] = *peer;
+			/* a new peer for a known hash queues it again */
+			if (e->seen > 1)
+			{
+				m->requeued++;
+				model_enqueue(m, id, m->gen[i]);
+			}
+		}
 		else if (!dup)
 			m->st.peers_dropped++;
 	}
@@ -510,7 +684,7 @@ model_pop(struct model *m, struct candidate *out)
 
 		m->qhead = (m->qhead + 1) % M_QUEUE;
 		m->qlen--;
-		hash_of(m->queue[q], h);
+		testutil_hash_of(m->queue[q], h);
 		i = model_find(m, h);
 		if (i >= 0 && m->gen[i] == m->qgen[q])
 		{
@@ -520,20 +694,6 @@ model_pop(struct model *m, struct candidate *out)
 		m->st.queue_skipped++;
 	}
 	return 0;
-}
-
-static bool
-same_candidate(const struct candidate *a, const struct candidate *b)
-{
-	if (memcmp(a->hash, b->hash, 20) != 0 || a->npeers != b->npeers ||
-		a->sources != b->sources || a->seen != b->seen ||
-		a->first_seen_ms != b->first_seen_ms ||
-		a->last_seen_ms != b->last_seen_ms)
-		return false;
-	for (int k = 0; k < a->npeers; k++)
-		if (!netaddr_equal(&a->peers[k], &b->peers[k]))
-			return false;
-	return true;
 }
 
 static void
@@ -548,7 +708,7 @@ test_model(void)
 
 	for (step = 0; step < 100000 && bad == 0; step++)
 	{
-		uint64_t	r = rng_next(&rng);
+		uint64_t	r = testutil_splitmix(&rng);
 		unsigned	op = (unsigned) (r % 16);
 		struct candidate a,
 					b;
@@ -580,7 +740,7 @@ test_model(void)
 			int			i;
 			int			x = get_id(c, id, &a);
 
-			hash_of(id, h);
+			testutil_hash_of(id, h);
 			i = model_find(&m, h);
 			bad += x != (i >= 0) || (x == 1 && !same_candidate(&a, &m.set[i]));
 		}
@@ -604,7 +764,8 @@ test_model(void)
 	}
 	CHECKF(bad == 0, "diverged from the model at step %d", step - 1);
 	CHECK(m.st.evicted > 1000 && m.st.queue_dropped > 100 &&
-		  m.st.queue_skipped > 100 && m.st.peers_dropped > 100);
+		  m.st.queue_skipped > 100 && m.st.peers_dropped > 100 &&
+		  m.requeued > 1000);
 	candidates_destroy(c);
 }
 
@@ -635,7 +796,7 @@ test_million(void)
 	heap = HEAP_BYTES();
 	for (uint32_t i = 0; i < BIG_NOTES; i++)
 	{
-		uint64_t	r = rng_next(&rng);
+		uint64_t	r = testutil_splitmix(&rng);
 		uint32_t	id = (uint32_t) (r % BIG_IDS);
 		struct netaddr p = addr4((uint8_t) (r >> 20), (uint16_t) (r >> 28));
 		struct candidate e;
@@ -689,6 +850,7 @@ main(void)
 	test_script();
 	test_peers();
 	test_queue();
+	test_requeue();
 	test_eviction();
 	test_recent();
 	test_model();

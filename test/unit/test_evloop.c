@@ -9,6 +9,7 @@
  */
 #include "evloop.h"
 #include "unit.h"
+#include "testutil.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,10 +45,7 @@ static uint64_t rng_state = UINT64_C(0x243F6A8885A308D3);
 static uint64_t
 rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * UINT64_C(2685821657736338717);
+	return testutil_xorshift(&rng_state);
 }
 
 static void

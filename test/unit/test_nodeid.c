@@ -13,6 +13,7 @@
 
 #include "nodeid.h"
 #include "unit.h"
+#include "testutil.h"
 
 /* A deterministic generator for random inputs (splitmix64). */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -20,11 +21,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 static uint64_t
 rng_next(void)
 {
-	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return testutil_splitmix(&rng_state);
 }
 
 static void
@@ -59,25 +56,13 @@ hex_decode(const char *hex, uint8_t *out, size_t n)
 static struct netaddr
 addr4(const uint8_t b[4])
 {
-	struct netaddr a;
-
-	memset(&a, 0, sizeof(a));
-	a.family = AF_INET;
-	memcpy(a.ip, b, 4);
-	a.port = 6881;
-	return a;
+	return testutil_ip4(b[0], b[1], b[2], b[3], 6881);
 }
 
 static struct netaddr
 addr6(const uint8_t b[16])
 {
-	struct netaddr a;
-
-	memset(&a, 0, sizeof(a));
-	a.family = AF_INET6;
-	memcpy(a.ip, b, 16);
-	a.port = 6881;
-	return a;
+	return testutil_netaddr(AF_INET6, b, 6881);
 }
 
 /* Bit-at-a-time CRC-32C: the reference the table-driven version must match. */
@@ -337,11 +322,9 @@ test_exempt(void)
 
 	for (i = 0; i < sizeof(exempt_cases) / sizeof(exempt_cases[0]); i++)
 	{
-		struct netaddr a;
+		struct netaddr a = testutil_netaddr(exempt_cases[i].family,
+											exempt_cases[i].addr, 0);
 
-		memset(&a, 0, sizeof(a));
-		a.family = exempt_cases[i].family;
-		memcpy(a.ip, exempt_cases[i].addr, 16);
 		CHECKF(nodeid_bep42_exempt(&a) == exempt_cases[i].exempt,
 			   "case %zu", i);
 	}

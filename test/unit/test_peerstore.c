@@ -10,65 +10,22 @@
  */
 #include "peerstore.h"
 #include "unit.h"
+#include "testutil.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
-#endif
-#endif
-#ifdef HAVE_ASAN
-/* ASan's heap accounting: bytes currently allocated by malloc. */
-extern size_t __sanitizer_get_current_allocated_bytes(void);
-#define HEAP_BYTES() __sanitizer_get_current_allocated_bytes()
-#else
-#define HEAP_BYTES() ((size_t) 0)
-#endif
-
 #define TTL		((uint64_t) PEERSTORE_TTL_MS)
 #define PER		PEERSTORE_PEERS_PER_HASH
-
-static uint64_t
-rng_next(uint64_t *state)
-{
-	uint64_t	z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* A distinct, random-looking info hash for each id. */
-static void
-hash_of(uint32_t id, uint8_t out[20])
-{
-	uint64_t	s = id;
-	uint64_t	w[3];
-
-	w[0] = rng_next(&s);
-	w[1] = rng_next(&s);
-	w[2] = rng_next(&s);
-	memcpy(out, w, 20);
-	memcpy(out, &id, sizeof(id));	/* distinct by construction */
-}
 
 /* Peer d:port of family 4 or 6 (the IPv6 one has the same first bytes). */
 static struct netaddr
 peer(int fam, uint8_t d, uint16_t port)
 {
-	struct netaddr n;
+	const uint8_t ip[16] = {10, 0, 0, d};
 
-	memset(&n, 0, sizeof(n));
-	n.family = fam == 6 ? AF_INET6 : AF_INET;
-	n.ip[0] = 10;
-	n.ip[3] = d;
-	n.port = port;
-	return n;
+	return testutil_netaddr(fam == 6 ? AF_INET6 : AF_INET, ip, port);
 }
 
 static int
@@ -76,7 +33,7 @@ announce(struct peerstore *ps, uint32_t id, struct netaddr p, uint64_t now)
 {
 	uint8_t		h[20];
 
-	hash_of(id, h);
+	testutil_hash_of(id, h);
 	return peerstore_announce(ps, h, &p, now);
 }
 
@@ -86,7 +43,7 @@ get(const struct peerstore *ps, uint32_t id, int family, uint64_t now,
 {
 	uint8_t		h[20];
 
-	hash_of(id, h);
+	testutil_hash_of(id, h);
 	return peerstore_get(ps, h, family, now, out, max);
 }
 
@@ -348,8 +305,8 @@ test_sample(void)
 	{
 		for (int round = 0; round < 200; round++)
 		{
-			size_t		n = peerstore_sample(ps, now, rng_next(&rng), out,
-											 maxes[m]);
+			size_t		n = peerstore_sample(ps, now, testutil_splitmix(&rng),
+											 out, maxes[m]);
 			size_t		want = maxes[m] < 50 ? maxes[m] : 50;
 			bool		full = maxes[m] * PEERSTORE_SAMPLE_SCAN_FACTOR >= 100;
 
@@ -643,7 +600,7 @@ test_model(void)
 
 	for (step = 0; step < 100000 && bad == 0; step++)
 	{
-		uint64_t	r = rng_next(&rng);
+		uint64_t	r = testutil_splitmix(&rng);
 		unsigned	op = (unsigned) (r % 20);
 		/* phases of 8 hot ids (full peer lists) and of all M_IDS */
 		uint32_t	id = (uint32_t) ((r >> 8) % (step / 5000 % 2 ? 8 : M_IDS));
@@ -662,7 +619,7 @@ test_model(void)
 			bad += m_check_get(ps, &m, id, (r >> 40) % 2 ? AF_INET6 : AF_INET,
 							   now, (size_t) ((r >> 44) % (PER + 2)));
 		else if (op < 16)
-			bad += m_check_sample(ps, &m, now, rng_next(&rng),
+			bad += m_check_sample(ps, &m, now, testutil_splitmix(&rng),
 								  (size_t) ((r >> 40) % (M_CAP + 3)));
 		else if (op < 18)
 			bad += peerstore_count(ps, now) != m_live(&m, now);
@@ -708,7 +665,7 @@ test_constant_memory(void)
 
 	for (int i = 0; i < 300000; i++)
 	{
-		uint64_t	r = rng_next(&rng);
+		uint64_t	r = testutil_splitmix(&rng);
 
 		now += r % 50;
 		(void) announce(ps, (uint32_t) ((r >> 8) % 20000),

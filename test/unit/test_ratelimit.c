@@ -19,6 +19,7 @@
 
 #include "ratelimit.h"
 #include "unit.h"
+#include "testutil.h"
 
 /* A deterministic generator (splitmix64). */
 static uint64_t rng_state;
@@ -26,26 +27,13 @@ static uint64_t rng_state;
 static uint64_t
 rng_next(void)
 {
-	uint64_t	z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return testutil_splitmix(&rng_state);
 }
 
 static struct netaddr
 v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {
-	struct netaddr n;
-
-	memset(&n, 0, sizeof(n));
-	n.family = AF_INET;
-	n.ip[0] = a;
-	n.ip[1] = b;
-	n.ip[2] = c;
-	n.ip[3] = d;
-	n.port = 6881;
-	return n;
+	return testutil_ip4(a, b, c, d, 6881);
 }
 
 /* 2001:0db8::i (documentation prefix; only ever a table key here). */

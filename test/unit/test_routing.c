@@ -12,6 +12,7 @@
  */
 #include "routing.h"
 #include "unit.h"
+#include "testutil.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -26,10 +27,7 @@ static uint64_t rng_state = UINT64_C(0x9E3779B97F4A7C15);
 static uint64_t
 rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * UINT64_C(2685821657736338717);
+	return testutil_xorshift(&rng_state);
 }
 
 static void
@@ -45,16 +43,8 @@ rand_id(uint8_t id[20])
 static struct netaddr
 v4(uint32_t s, uint8_t host, uint16_t port)
 {
-	struct netaddr a;
-
-	memset(&a, 0, sizeof(a));
-	a.family = AF_INET;
-	a.ip[0] = (uint8_t) (20 + s / 65536);
-	a.ip[1] = (uint8_t) (s >> 8);
-	a.ip[2] = (uint8_t) s;
-	a.ip[3] = host;
-	a.port = port;
-	return a;
+	return testutil_ip4((uint8_t) (20 + s / 65536), (uint8_t) (s >> 8),
+						(uint8_t) s, host, port);
 }
 
 /* Public IPv6 endpoint in its own /64 number s (2a00::/16 upwards). */
@@ -73,21 +63,6 @@ v6(uint32_t s, uint8_t host, uint16_t port)
 	a.ip[15] = host;
 	a.port = port;
 	return a;
-}
-
-static struct netaddr
-ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
-{
-	struct netaddr n;
-
-	memset(&n, 0, sizeof(n));
-	n.family = AF_INET;
-	n.ip[0] = a;
-	n.ip[1] = b;
-	n.ip[2] = c;
-	n.ip[3] = d;
-	n.port = port;
-	return n;
 }
 
 static struct routing *
@@ -492,7 +467,7 @@ test_subnet_region(void)
 	for (i = 0; i < 3; i++)
 	{
 		id_with_first(id, (uint8_t) (0x00 | (i * 7)));
-		a = ip4(30, 1, 1, (uint8_t) (10 + i), 6881);
+		a = testutil_ip4(30, 1, 1, (uint8_t) (10 + i), 6881);
 		CHECKF(routing_on_reply(rt, id, &a, 0, 10) ==
 			   (i < 2 ? ROUTING_ADDED : ROUTING_ERR_SUBNET), "i %zu", i);
 	}
@@ -500,12 +475,12 @@ test_subnet_region(void)
 	for (i = 0; i < 4; i++)
 	{
 		id_with_first(id, (uint8_t) (0x20 * (i + 1)));
-		a = ip4(30, 1, 1, (uint8_t) (20 + i), 6881);
+		a = testutil_ip4(30, 1, 1, (uint8_t) (20 + i), 6881);
 		CHECKF(routing_on_reply(rt, id, &a, 0, 10) == ROUTING_ADDED, "i %zu", i);
 	}
 	/* other /24 in region 000: accepted */
 	id_with_first(id, 0x01);
-	a = ip4(30, 1, 2, 10, 6881);
+	a = testutil_ip4(30, 1, 2, 10, 6881);
 	CHECK(routing_on_reply(rt, id, &a, 0, 10) == ROUTING_ADDED);
 	/* a closest result holds at most 2 of 30.1.1.0/24 */
 	memset(id, 0, 20);
@@ -514,12 +489,12 @@ test_subnet_region(void)
 		same += out[i].addr.ip[0] == 30 && out[i].addr.ip[2] == 1;
 	CHECK(got == 3 && same == 2);
 	/* replacing an ID into a crowded region drops the stale entry */
-	a = ip4(30, 1, 1, 20, 6881);
+	a = testutil_ip4(30, 1, 1, 20, 6881);
 	id_with_first(id, 0x05);
 	CHECK(routing_on_reply(rt, id, &a, 0, 20) == ROUTING_ERR_SUBNET);
 	CHECK(!present(rt, &a));
 	/* ... and into a free one works */
-	a = ip4(30, 1, 1, 21, 6881);
+	a = testutil_ip4(30, 1, 1, 21, 6881);
 	id_with_first(id, 0x85);	/* region 100: .23 is there, alone */
 	CHECK(routing_on_reply(rt, id, &a, 0, 20) == ROUTING_REPLACED);
 	routing_stats(rt, 20, &st);
@@ -552,7 +527,7 @@ test_subnet_v6_and_total(void)
 	{
 		/* two per region: regions differ in the top 8 bits */
 		id_with_first(id, (uint8_t) (i / 2));
-		a = ip4(40, 2, 3, (uint8_t) (1 + i % 2), (uint16_t) (1000 + i));
+		a = testutil_ip4(40, 2, 3, (uint8_t) (1 + i % 2), (uint16_t) (1000 + i));
 		ok += routing_on_reply(rt, id, &a, 0, 10) == ROUTING_ADDED;
 	}
 	CHECK(ok == ROUTING_SUBNET_MAX);
@@ -570,7 +545,7 @@ test_subnet_private_exempt(void)
 
 	for (i = 0; i < 10; i++)
 	{
-		struct netaddr a = ip4(127, 0, 0, 1, (uint16_t) (7000 + i));
+		struct netaddr a = testutil_ip4(127, 0, 0, 1, (uint16_t) (7000 + i));
 
 		id_with_first(id, 0x10);
 		CHECKF(routing_on_reply(rt, id, &a, 0, 10) == ROUTING_ADDED, "i %zu", i);
@@ -634,15 +609,11 @@ test_addresses(void)
 		for (i = 0; i < ncase; i++)
 		{
 			const struct addr_case *c = &addr_cases[i];
-			struct netaddr a;
+			struct netaddr a = testutil_netaddr(c->family, c->ip, c->port);
 			uint8_t		id[20];
 			int			want = allow ? c->priv : c->plain;
 			int			rc;
 
-			memset(&a, 0, sizeof(a));
-			a.family = c->family;
-			memcpy(a.ip, c->ip, 16);
-			a.port = c->port;
 			rand_id(id);
 			rc = routing_on_reply(rt, id, &a, 0, 10);
 			CHECKF(rc == want, "%s allow %d: %d", c->name, allow, rc);
@@ -658,12 +629,10 @@ test_addresses(void)
 			CHECK(routing_count(rt) == 2);
 			for (i = 0; i < ncase; i++)
 			{
-				struct netaddr a;
+				struct netaddr a = testutil_netaddr(addr_cases[i].family,
+													addr_cases[i].ip,
+													addr_cases[i].port);
 
-				memset(&a, 0, sizeof(a));
-				a.family = addr_cases[i].family;
-				memcpy(a.ip, addr_cases[i].ip, 16);
-				a.port = addr_cases[i].port;
 				CHECKF(present(rt, &a) == (addr_cases[i].plain == A_OK), "%s after off",
 					   addr_cases[i].name);
 			}

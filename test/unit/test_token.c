@@ -14,23 +14,9 @@
 
 #include "token.h"
 #include "unit.h"
+#include "testutil.h"
 
 #define T0 1000000				/* an arbitrary start time, ms */
-
-static struct netaddr
-addr4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
-{
-	struct netaddr n;
-
-	memset(&n, 0, sizeof(n));
-	n.family = AF_INET;
-	n.ip[0] = a;
-	n.ip[1] = b;
-	n.ip[2] = c;
-	n.ip[3] = d;
-	n.port = port;
-	return n;
-}
 
 /* token_check with the token flush against a PROT_NONE page. */
 static int
@@ -49,7 +35,7 @@ static void
 test_valid_now(void)
 {
 	struct token_secrets s;
-	struct netaddr a = addr4(10, 0, 0, 1, 6881);
+	struct netaddr a = testutil_ip4(10, 0, 0, 1, 6881);
 	uint8_t		hash[20],
 				tok[TOKEN_LEN],
 				again[TOKEN_LEN];
@@ -91,7 +77,7 @@ static void
 test_variants(void)
 {
 	struct token_secrets s;
-	struct netaddr a = addr4(10, 0, 0, 1, 6881);
+	struct netaddr a = testutil_ip4(10, 0, 0, 1, 6881);
 	uint8_t		hash[20],
 				tok[TOKEN_LEN];
 	size_t		i;
@@ -123,7 +109,7 @@ static void
 test_lengths_and_bits(void)
 {
 	struct token_secrets s;
-	struct netaddr a = addr4(192, 168, 7, 9, 4000);
+	struct netaddr a = testutil_ip4(192, 168, 7, 9, 4000);
 	uint8_t		hash[20],
 				tok[TOKEN_LEN + 8],
 				bad[TOKEN_LEN];
@@ -155,7 +141,7 @@ static void
 test_rotation(void)
 {
 	struct token_secrets s;
-	struct netaddr a = addr4(10, 9, 8, 7, 6881);
+	struct netaddr a = testutil_ip4(10, 9, 8, 7, 6881);
 	uint8_t		hash[20],
 				tok[TOKEN_LEN],
 				tok2[TOKEN_LEN],
@@ -206,7 +192,7 @@ test_previous_flag(void)
 {
 	struct token_secrets s,
 				t;
-	struct netaddr a = addr4(10, 1, 1, 1, 6881);
+	struct netaddr a = testutil_ip4(10, 1, 1, 1, 6881);
 	uint8_t		hash[20],
 				tok[TOKEN_LEN];
 
@@ -237,7 +223,8 @@ test_spread(void)
 	memset(hash, 0, sizeof(hash));
 	for (i = 0; i < 4096; i++)
 	{
-		struct netaddr a = addr4(10, (uint8_t) (i >> 8), (uint8_t) i, 1, 6881);
+		struct netaddr a = testutil_ip4(10, (uint8_t) (i >> 8), (uint8_t) i,
+										1, 6881);
 
 		hash[0] = (uint8_t) (i & 1);
 		token_make(&s, &a, hash, toks[i]);

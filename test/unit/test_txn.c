@@ -9,50 +9,11 @@
  */
 #include "txn.h"
 #include "unit.h"
+#include "testutil.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
-#endif
-#endif
-#ifdef HAVE_ASAN
-/* ASan's heap accounting: bytes currently allocated by malloc. */
-extern size_t __sanitizer_get_current_allocated_bytes(void);
-#define HEAP_BYTES() __sanitizer_get_current_allocated_bytes()
-#else
-#define HEAP_BYTES() ((size_t) 0)
-#endif
-
-static uint64_t
-rng_next(uint64_t *state)
-{
-	uint64_t	z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static struct netaddr
-addr4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
-{
-	struct netaddr n;
-
-	memset(&n, 0, sizeof(n));
-	n.family = AF_INET;
-	n.ip[0] = a;
-	n.ip[1] = b;
-	n.ip[2] = c;
-	n.ip[3] = d;
-	n.port = port;
-	return n;
-}
 
 static struct txn_entry
 entry(uint8_t method, uint32_t identity, struct netaddr to)
@@ -128,7 +89,7 @@ static void
 test_round_trip(void)
 {
 	struct txn_table *t = txn_create(8);
-	struct netaddr to = addr4(10, 1, 2, 3, 6881);
+	struct netaddr to = testutil_ip4(10, 1, 2, 3, 6881);
 	struct txn_entry e = entry(3, 77, to);
 	struct txn_entry out;
 	struct txn_stats st;
@@ -190,7 +151,7 @@ test_refused(void)
 	{
 		/* cap 3: two slot bits, slot 3 does not exist; 30 random bits */
 		struct txn_table *t = txn_create(3);
-		struct netaddr to = addr4(192, 0, 2, 7, 51413);
+		struct netaddr to = testutil_ip4(192, 0, 2, 7, 51413);
 		struct netaddr from = to;
 		struct txn_entry e = entry(1, 2, to);
 		struct txn_entry out;
@@ -258,7 +219,7 @@ static void
 test_full(void)
 {
 	struct txn_table *t = txn_create(4);
-	struct netaddr to = addr4(10, 0, 0, 1, 1);
+	struct netaddr to = testutil_ip4(10, 0, 0, 1, 1);
 	struct txn_entry e = entry(1, 0, to);
 	struct txn_stats st;
 	uint8_t		tids[5][TXN_TID_LEN];
@@ -305,7 +266,7 @@ test_expiry(void)
 		{999999, 0, 0},			/* empty */
 	};
 	struct txn_table *t = txn_create(8);
-	struct netaddr to = addr4(10, 0, 0, 1, 1);
+	struct netaddr to = testutil_ip4(10, 0, 0, 1, 1);
 	uint8_t		tid[TXN_TID_LEN];
 	uint8_t		tid2[TXN_TID_LEN];
 	struct txn_entry e;
@@ -354,7 +315,7 @@ test_expiry(void)
 static void
 test_reuse(void)
 {
-	struct netaddr to = addr4(10, 0, 0, 1, 1);
+	struct netaddr to = testutil_ip4(10, 0, 0, 1, 1);
 	struct txn_entry e = entry(1, 0, to);
 	uint8_t		tid[TXN_TID_LEN];
 	uint32_t	prev = 0;
@@ -415,7 +376,7 @@ static void
 test_tids(void)
 {
 	static const size_t caps[] = {1, 2, 3, 1000, 1024, TXN_MAX_CAP};
-	struct netaddr to = addr4(10, 0, 0, 1, 1);
+	struct netaddr to = testutil_ip4(10, 0, 0, 1, 1);
 	struct txn_entry e = entry(1, 0, to);
 
 	for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++)
@@ -433,7 +394,7 @@ test_tids(void)
 		for (int i = 0; i < 20000; i++)
 		{
 			uint8_t		tid[TXN_TID_LEN];
-			uint32_t	rnd = (uint32_t) rng_next(&rng);
+			uint32_t	rnd = (uint32_t) testutil_splitmix(&rng);
 			uint32_t	v,
 						want;
 
@@ -508,7 +469,7 @@ test_model(void)
 	heap = HEAP_BYTES();
 	for (int step = 0; step < 200000; step++)
 	{
-		uint64_t	r = rng_next(&rng);
+		uint64_t	r = testutil_splitmix(&rng);
 		unsigned	op = (unsigned) (r % 10);
 		struct txn_entry out;
 		struct txn_stats st;
@@ -516,7 +477,7 @@ test_model(void)
 		now += (r >> 8) % 3;	/* non-decreasing, often equal */
 		if (op < 4)
 		{
-			struct netaddr to = addr4(10, 0, (uint8_t) (r >> 16),
+			struct netaddr to = testutil_ip4(10, 0, (uint8_t) (r >> 16),
 									  (uint8_t) (r >> 24), 6881);
 			struct txn_entry e = entry((uint8_t) (r >> 32),
 									   (uint32_t) step, to);
