@@ -79,10 +79,15 @@ show_status() {
     echo
     psql_db -d "$DB" -P pager=off -x -c "
         SELECT state, worker_pid, now() - started_at AS uptime, sockets,
+               identities,
                bootstrap_nodes || ' configured, ' || bootstrap_resolved || ' resolved, '
                  || bootstrap_replies || ' replies' AS bootstrap,
-               packets_in, packets_out, bytes_in, bytes_out,
-               resolve_pending, torrents_inserted,
+               known_nodes || ' known, ' || good_nodes || ' good' AS dht_nodes,
+               packets_in, packets_out,
+               unique_hashes, announces_in, samples_received,
+               fetches_active || ' running, ' || fetch_ok || ' ok, '
+                 || (fetches_started - fetch_ok - fetches_active) || ' failed' AS fetches,
+               torrents_inserted,
                (SELECT count(*) FROM dht_indexer.torrents) AS torrents_indexed
           FROM dht_indexer.stats()"
     echo "Connect:  $(connect_hint)"
