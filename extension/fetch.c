@@ -40,6 +40,7 @@ typedef struct FetchConn
 {
 	int			fd;
 	bool		connecting;
+	int			failed_in;		/* peer-wire state when we ended it */
 	uint64		timer;
 	struct resolver_job job;
 	struct peerwire pw;
@@ -150,6 +151,18 @@ outcome_of(int err, int state)
 	}
 }
 
+/* End the fetch from our side (connect, timeout, closed), noting where. */
+static void
+fail_conn(FetchConn *c, int err)
+{
+	int			state = peerwire_state(&c->pw);
+
+	if (state == PEERWIRE_S_DONE || state == PEERWIRE_S_FAILED)
+		return;
+	c->failed_in = state;
+	peerwire_fail(&c->pw, err);
+}
+
 /* Close, report and free a connection. */
 static void
 finish(FetchConn *c)
@@ -162,7 +175,8 @@ finish(FetchConn *c)
 	if (state == PEERWIRE_S_DONE)
 		metadata = peerwire_take_metadata(&c->pw, &len);
 	else
-		outcome = outcome_of(peerwire_error(&c->pw), state);
+		outcome = outcome_of(peerwire_error(&c->pw),
+							 c->failed_in != 0 ? c->failed_in : state);
 	evloop_remove(event_loop, c->fd);
 	close(c->fd);
 	ReleaseExternalFD();
@@ -184,7 +198,7 @@ on_timeout(struct evloop *ev, uint64 id, void *arg)
 	FetchConn  *c = arg;
 
 	c->timer = 0;
-	peerwire_fail(&c->pw, PEERWIRE_ERR_TIMEOUT);
+	fail_conn(c, PEERWIRE_ERR_TIMEOUT);
 	finish(c);
 }
 
@@ -226,7 +240,7 @@ read_input(FetchConn *c)
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 			return true;
-		peerwire_fail(&c->pw, PEERWIRE_ERR_CLOSED);
+		fail_conn(c, PEERWIRE_ERR_CLOSED);
 		return false;
 	}
 }
@@ -251,7 +265,7 @@ on_event(struct evloop *ev, int fd, unsigned events, void *arg)
 
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
 		{
-			peerwire_fail(&c->pw, PEERWIRE_ERR_CONNECT);
+			fail_conn(c, PEERWIRE_ERR_CONNECT);
 			finish(c);
 			return;
 		}
@@ -260,9 +274,7 @@ on_event(struct evloop *ev, int fd, unsigned events, void *arg)
 	if (!flush_output(c) || ((events & EVLOOP_READ) && !read_input(c)) ||
 		!flush_output(c))
 	{
-		if (peerwire_state(&c->pw) != PEERWIRE_S_DONE &&
-			peerwire_state(&c->pw) != PEERWIRE_S_FAILED)
-			peerwire_fail(&c->pw, PEERWIRE_ERR_CLOSED);
+		fail_conn(c, PEERWIRE_ERR_CLOSED);
 		finish(c);
 		return;
 	}
@@ -347,7 +359,7 @@ fetch_abort_all(void)
 	for (i = 0; i < conns_cap; i++)
 		if (conns[i] != NULL)
 		{
-			peerwire_fail(&conns[i]->pw, PEERWIRE_ERR_CLOSED);
+			fail_conn(conns[i], PEERWIRE_ERR_CLOSED);
 			finish(conns[i]);
 		}
 }

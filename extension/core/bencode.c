@@ -146,8 +146,8 @@ parse_str(struct decoder *d, struct bencode_token *tok)
 static int
 key_cmp(const struct decoder *d, uint32_t a, uint32_t b)
 {
-	size_t		alen,
-				blen;
+	size_t		alen = 0,
+				blen = 0;
 	const uint8_t *ap = bencode_str(d->buf, &d->tokens[a], &alen);
 	const uint8_t *bp = bencode_str(d->buf, &d->tokens[b], &blen);
 	int			c = memcmp(ap, bp, alen < blen ? alen : blen);

@@ -663,4 +663,64 @@ sub max_in_window
 	return $best;
 }
 
+# --- A peer that serves wrong metadata (test/interop/bad_peer.py) ---------
+#
+# A child process like the libtorrent nodes above (same JSON lines, so
+# lt_call, lt_stop and lt_stop_all work on it): bind => '127.0.N.1',
+# lifetime => seconds.  Its ready line says which hashes to announce it
+# under ("claimed") and what it serves instead ("served"); make_torrent
+# adds torrents it serves correctly; see the header of bad_peer.py.
+
+sub bad_peer_start
+{
+	my (%opt) = @_;
+	my $dir = PostgreSQL::Test::Utils::tempdir("bad_peer_$opt{bind}");
+	my $script = File::Basename::dirname(Cwd::abs_path(__FILE__))
+	  . '/../interop/bad_peer.py';
+	my @cmd = (
+		$LT_PYTHON, $script,
+		'--bind'     => $opt{bind},
+		'--workdir'  => $dir,
+		'--lifetime' => $opt{lifetime} // 300);
+	my ($in, $out) = (Symbol::gensym(), Symbol::gensym());
+	my $h = IPC::Run::start(\@cmd, '<pipe', $in, '>pipe', $out,
+		'2>', "$dir/stderr");
+	my $peer = { h => $h, in => $in, out => $out, buf => '', dir => $dir,
+		name => "bad_peer $opt{bind}" };
+	push @LT_NODES, $peer;
+	my $ready = _lt_read($peer, $WAIT_SECONDS);
+	if (!$ready || ($ready->{event} // '') ne 'ready')
+	{
+		my $err = slurp_file("$dir/stderr");
+		lt_stop($peer);
+		die "bad_peer on $opt{bind} did not start: "
+		  . JSON::PP::encode_json($ready // {}) . " $err";
+	}
+	$peer->{ready} = $ready;
+	$peer->{addr}  = $ready->{listen};
+	$peer->{pid}   = $ready->{pid};
+	return $peer;
+}
+
+# Announce a peer at $from:$port for $hash (20 bytes) to the DHT node
+# $to_addr:$to_port as a client does: get_peers for a token, then
+# announce_peer with that token, implied_port 0 and $port, both from
+# $from (a 127/8 address; tokens are bound to it).  Returns the reply to
+# announce_peer (a hash reference, y 'r' when accepted) or undef.
+sub krpc_announce
+{
+	my ($from, $to_addr, $to_port, $hash, $port, $seconds) = @_;
+	my $id = join('', map { chr(int(rand(256))) } 1 .. 20);
+	my $gp = krpc_query($from, $to_addr, $to_port,
+		{ t => 'gp', y => 'q', q => 'get_peers',
+		  a => { id => $id, info_hash => $hash } }, $seconds);
+	my $token = ref $gp eq 'HASH' && ref $gp->{r} eq 'HASH'
+	  ? $gp->{r}{token} : undef;
+	return undef unless defined $token && !ref $token;
+	return krpc_query($from, $to_addr, $to_port,
+		{ t => 'ap', y => 'q', q => 'announce_peer',
+		  a => { id => $id, info_hash => $hash, port => \$port,
+			  implied_port => \0, token => $token } }, $seconds);
+}
+
 1;
