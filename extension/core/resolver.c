@@ -3,24 +3,41 @@
  *		The metadata fetch scheduler (see resolver.h).
  *
  * Queued hashes live in a fixed array of items indexed by hash
- * (hashindex).  Every item that is not being fetched sits on exactly one
- * intrusive FIFO list, by what it needs next:
- *   FETCH_PRIO / FETCH    an untried peer
- *   LOOKUP_PRIO / LOOKUP  no untried peer left: a DHT lookup
- *   (resolve() requests, the _PRIO lists, are served before all others)
- *   WAITING             after a lookup, until lookup_wait_ms passed or new
- *                       peers arrive (appended in ready order, since the
- *                       wait is constant)
- * so resolver_next() is O(1) per job and first-in first-out; a hash whose
- * fetch failed goes to the back of its list, so that hashes with dead
- * peers take turns instead of holding the front.
- * A hash is fetched from one peer at a time; it is given up (and
- * remembered in a bounded window of failures for retry_after_ms) when
- * max_attempts peers failed or RESOLVER_MAX_LOOKUPS lookups found nothing
- * new.  Slot generations make late completions of a reused slot harmless.
+ * (hashindex).  An item in use is at any time exactly one of:
+ *   in flight             a fetch of it runs (on no need list)
+ *   on a need list        FETCH_PRIO / FETCH: an untried peer;
+ *                         LOOKUP_PRIO / LOOKUP: no untried peer left and
+ *                         no lookup wait running: a DHT lookup
+ *   idle waiting          no untried peer, its last lookup's wait runs
+ * The need lists are FIFO by placement: an item gets the next sequence
+ * number whenever it is (re)placed on a need list (added, a fetch failed,
+ * new peers while it needed a lookup or waited, its wait ended, promoted
+ * by resolve()).  A merge that leaves it on the same list keeps its turn;
+ * a failed fetch puts it at the back, so that hashes with dead peers take
+ * turns instead of holding the front.  resolver_next() serves the _PRIO
+ * lists first; within a class it compares the heads of the fetch list (if
+ * a fetch may start) and the lookup list and takes the older: O(1).
  *
- * Memory: all allocated in resolver_create from the caps: ~330 bytes per
- * queued hash, ~40 per remembered failure.
+ * Separately, every item whose lookup wait has not been seen to end is on
+ * the WAITING list (own links), in lookup order, which is deadline order
+ * since the wait is constant and time does not go backwards.  It stays
+ * there while it fetches peers that arrived during the wait: if they all
+ * fail, it waits out the rest of the wait (the lookup may deliver more),
+ * and resolver_next() wakes it at the deadline in O(1) per item.
+ *
+ * A hash is given up (and remembered in a bounded window of failures for
+ * retry_after_ms) when max_attempts peers failed, or when it has no
+ * untried peer, no lookup wait running and RESOLVER_MAX_LOOKUPS lookups
+ * done: decided by resolver_fetch_done() or, at the end of a wait, by
+ * resolver_next(); never by resolver_add().  Every fetch gets a new slot
+ * generation, so late or repeated completions are harmless.
+ *
+ * The failure window is an LRU of up to max_failed hashes by latest
+ * failure (a hash failing again becomes the newest, it does not take a
+ * second entry).
+ *
+ * Memory: all allocated in resolver_create from the caps: ~285 bytes per
+ * queued hash (item, index, free list), ~55 per remembered failure.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -38,19 +55,28 @@ enum list_id
 	L_LOOKUP_PRIO,
 	L_FETCH,
 	L_LOOKUP,
-	L_WAITING,
 	L_COUNT,
-	L_NONE = L_COUNT			/* in flight, or free */
+	L_NONE = L_COUNT,			/* in flight, idle waiting, or free */
+	L_GIVE_UP					/* need_of(): nothing left to do */
+};
+
+struct link
+{
+	uint32_t	prev;
+	uint32_t	next;
 };
 
 struct item
 {
 	uint8_t		hash[20];		/* the hashindex key: keep first */
 	struct netaddr peers[RESOLVER_PEERS_PER_HASH];
-	uint32_t	generation;		/* bumped when the slot is freed */
-	uint32_t	prev;			/* links of the item's list */
-	uint32_t	next;
+	uint64_t	seq;			/* placement order on its need list */
+	uint64_t	ready_ms;		/* the last lookup's wait ends then */
+	uint32_t	generation;		/* bumped per fetch and when freed */
+	struct link need;			/* on lists[list] */
+	struct link wait;			/* on the WAITING list if waiting */
 	uint8_t		list;			/* enum list_id */
+	uint8_t		waiting;		/* linked on the WAITING list */
 	uint8_t		npeers;
 	uint8_t		tried;			/* bit i: peers[i] was tried */
 	uint8_t		attempts;
@@ -58,12 +84,12 @@ struct item
 	uint8_t		in_use;
 	uint8_t		in_flight;
 	uint8_t		priority;
-	uint64_t	ready_ms;		/* WAITING until then */
 };
 
 struct failed
 {
 	uint8_t		hash[20];		/* the hashindex key: keep first */
+	struct link lru;			/* oldest failure first */
 	uint64_t	at_ms;
 };
 
@@ -82,52 +108,101 @@ struct resolver
 	void	   *index_mem;
 	uint32_t   *free_slots;
 	size_t		nfree;
+	uint64_t	seq;			/* last placement sequence number */
 	struct list lists[L_COUNT];
+	struct list waiting;
 	struct failed *failed;
 	struct hashindex failed_index;
 	void	   *failed_mem;
-	size_t		failed_next;
-	size_t		failed_count;
+	struct list failed_lru;		/* oldest (evicted first) to newest */
+	size_t		failed_count;	/* entries 0..failed_count-1 in use */
 };
 
 /* ---------------------------------------------------------------------- */
-/* Lists */
+/*
+ * Lists: the need lists link item.need, the WAITING list item.wait, the
+ * failure window failed.lru.
+ */
+
+enum link_kind
+{
+	K_NEED,
+	K_WAIT,
+	K_FAILED
+};
+
+static struct link *
+link_of(struct resolver *r, uint32_t slot, enum link_kind kind)
+{
+	if (kind == K_FAILED)
+		return &r->failed[slot].lru;
+	return kind == K_WAIT ? &r->items[slot].wait : &r->items[slot].need;
+}
 
 static void
-list_append(struct resolver *r, enum list_id id, uint32_t slot)
+link_append(struct resolver *r, struct list *l, enum link_kind kind,
+			uint32_t slot)
 {
-	struct list *l = &r->lists[id];
-	struct item *it = &r->items[slot];
+	struct link *k = link_of(r, slot, kind);
 
-	it->list = (uint8_t) id;
-	it->prev = l->tail;
-	it->next = NIL;
+	k->prev = l->tail;
+	k->next = NIL;
 	if (l->tail != NIL)
-		r->items[l->tail].next = slot;
+		link_of(r, l->tail, kind)->next = slot;
 	else
 		l->head = slot;
 	l->tail = slot;
 }
 
 static void
-list_unlink(struct resolver *r, uint32_t slot)
+link_remove(struct resolver *r, struct list *l, enum link_kind kind,
+			uint32_t slot)
+{
+	struct link *k = link_of(r, slot, kind);
+
+	if (k->prev != NIL)
+		link_of(r, k->prev, kind)->next = k->next;
+	else
+		l->head = k->next;
+	if (k->next != NIL)
+		link_of(r, k->next, kind)->prev = k->prev;
+	else
+		l->tail = k->prev;
+	k->prev = k->next = NIL;
+}
+
+/* Take an item off its need list, if it is on one. */
+static void
+need_unlink(struct resolver *r, uint32_t slot)
 {
 	struct item *it = &r->items[slot];
-	struct list *l;
 
-	if (it->list == L_NONE)
+	if (it->list >= L_COUNT)
 		return;
-	l = &r->lists[it->list];
-	if (it->prev != NIL)
-		r->items[it->prev].next = it->next;
-	else
-		l->head = it->next;
-	if (it->next != NIL)
-		r->items[it->next].prev = it->prev;
-	else
-		l->tail = it->prev;
+	link_remove(r, &r->lists[it->list], K_NEED, slot);
 	it->list = L_NONE;
-	it->prev = it->next = NIL;
+}
+
+/* Put an item (on no need list) at the back of need list id: its turn. */
+static void
+need_append(struct resolver *r, enum list_id id, uint32_t slot)
+{
+	struct item *it = &r->items[slot];
+
+	it->list = (uint8_t) id;
+	it->seq = ++r->seq;
+	link_append(r, &r->lists[id], K_NEED, slot);
+}
+
+static void
+wait_unlink(struct resolver *r, uint32_t slot)
+{
+	struct item *it = &r->items[slot];
+
+	if (!it->waiting)
+		return;
+	link_remove(r, &r->waiting, K_WAIT, slot);
+	it->waiting = 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -155,6 +230,8 @@ alloc_parts(struct resolver *r)
 	r->nfree = q;
 	for (i = 0; i < L_COUNT; i++)
 		r->lists[i].head = r->lists[i].tail = NIL;
+	r->waiting.head = r->waiting.tail = NIL;
+	r->failed_lru.head = r->failed_lru.tail = NIL;
 	return hashindex_init(&r->index, r->index_mem, q, r->items,
 						  sizeof(struct item), 0, r->cfg.seed) == HASHINDEX_OK &&
 		hashindex_init(&r->failed_index, r->failed_mem, f, r->failed,
@@ -226,27 +303,34 @@ recently_failed(const struct resolver *r, const uint8_t hash[20], uint64_t now_m
 		now_ms - r->failed[slot].at_ms < r->cfg.retry_after_ms;
 }
 
-/* Remember a failure as the newest entry, evicting the oldest when full. */
+/*
+ * Remember a failure as the newest entry: a hash remembered already moves
+ * there; when max_failed hashes are remembered, the one whose latest
+ * failure is the oldest is forgotten.
+ */
 static void
 remember_failure(struct resolver *r, const uint8_t hash[20], uint64_t now_ms)
 {
 	uint32_t	tag = hashindex_tag(&r->failed_index, hash);
-	uint32_t	old = hashindex_find(&r->failed_index, hash, tag);
-	uint32_t	slot = (uint32_t) r->failed_next;
+	uint32_t	slot = hashindex_find(&r->failed_index, hash, tag);
 
-	if (old != HASHINDEX_NONE)
-		hashindex_remove(&r->failed_index, old);	/* becomes the newest */
-	r->failed_next = (r->failed_next + 1) % r->cfg.max_failed;
-	if (r->failed_count == r->cfg.max_failed)
-	{
-		if (old != slot)
-			hashindex_remove(&r->failed_index, slot);
-	}
+	if (slot != HASHINDEX_NONE)
+		link_remove(r, &r->failed_lru, K_FAILED, slot);
 	else
-		r->failed_count++;
-	memcpy(r->failed[slot].hash, hash, 20);
+	{
+		if (r->failed_count < r->cfg.max_failed)
+			slot = (uint32_t) r->failed_count++;
+		else
+		{
+			slot = r->failed_lru.head;
+			link_remove(r, &r->failed_lru, K_FAILED, slot);
+			hashindex_remove(&r->failed_index, slot);	/* key still there */
+		}
+		memcpy(r->failed[slot].hash, hash, 20);
+		hashindex_insert(&r->failed_index, tag, slot);
+	}
 	r->failed[slot].at_ms = now_ms;
-	hashindex_insert(&r->failed_index, tag, slot);
+	link_append(r, &r->failed_lru, K_FAILED, slot);
 }
 
 static void
@@ -254,7 +338,8 @@ remove_item(struct resolver *r, struct item *it)
 {
 	uint32_t	slot = slot_of(r, it);
 
-	list_unlink(r, slot);
+	need_unlink(r, slot);
+	wait_unlink(r, slot);
 	hashindex_remove(&r->index, slot);
 	if (it->in_flight)
 		r->st.in_flight--;
@@ -286,36 +371,55 @@ untried_peer(const struct item *it)
 }
 
 /*
- * Put an item that is not in flight on the list of what it needs next,
- * or give it up.  Returns 0 if it was given up.
+ * Where an item that is not in flight belongs now: a need list, L_NONE
+ * (idle waiting: its lookup wait runs, it is on WAITING) or L_GIVE_UP.
+ */
+static enum list_id
+need_of(const struct resolver *r, const struct item *it, uint64_t now_ms)
+{
+	if (it->attempts >= r->cfg.max_attempts)
+		return L_GIVE_UP;
+	if (untried_peer(it) >= 0)
+		return it->priority ? L_FETCH_PRIO : L_FETCH;
+	if (it->waiting && now_ms < it->ready_ms)
+		return L_NONE;			/* (off WAITING, a wait is over: clock skew) */
+	if (it->lookups < RESOLVER_MAX_LOOKUPS)
+		return it->priority ? L_LOOKUP_PRIO : L_LOOKUP;
+	return L_GIVE_UP;
+}
+
+/*
+ * Move an item that is not in flight to where it belongs (an item already
+ * on the right need list keeps its turn), or give it up.  Returns 0 if it
+ * was given up.
  */
 static int
 place(struct resolver *r, struct item *it, uint64_t now_ms)
 {
 	uint32_t	slot = slot_of(r, it);
+	enum list_id need = need_of(r, it, now_ms);
 
-	list_unlink(r, slot);
-	if (it->attempts < r->cfg.max_attempts && untried_peer(it) >= 0)
-		list_append(r, it->priority ? L_FETCH_PRIO : L_FETCH, slot);
-	else if (now_ms < it->ready_ms)
-		list_append(r, L_WAITING, slot);
-	else if (it->attempts < r->cfg.max_attempts && it->lookups < RESOLVER_MAX_LOOKUPS)
-		list_append(r, it->priority ? L_LOOKUP_PRIO : L_LOOKUP, slot);
-	else
+	if (need == L_GIVE_UP)
 	{
 		give_up(r, it, now_ms);
 		return 0;
 	}
+	if (need == it->list)
+		return 1;
+	need_unlink(r, slot);
+	if (need != L_NONE)
+		need_append(r, need, slot);
 	return 1;
 }
 
-/* Add peers not yet known for the item (dedup, capped). */
-static void
+/* Add peers not yet known for the item (dedup, capped); 1 if any was new. */
+static int
 merge_peers(struct resolver *r, struct item *it, const struct netaddr *peers,
 			size_t npeers)
 {
 	size_t		i,
 				j;
+	int			news = 0;
 
 	for (i = 0; i < npeers; i++)
 	{
@@ -331,7 +435,9 @@ merge_peers(struct resolver *r, struct item *it, const struct netaddr *peers,
 			continue;
 		}
 		it->peers[it->npeers++] = peers[i];
+		news = 1;
 	}
+	return news;
 }
 
 static struct item *
@@ -350,7 +456,8 @@ new_item(struct resolver *r, const uint8_t hash[20], int priority)
 	memcpy(it->hash, hash, 20);
 	it->generation = generation;
 	it->list = L_NONE;
-	it->prev = it->next = NIL;
+	it->need.prev = it->need.next = NIL;
+	it->wait.prev = it->wait.next = NIL;
 	it->in_use = 1;
 	it->priority = priority ? 1 : 0;
 	hashindex_insert(&r->index, hashindex_tag(&r->index, hash), slot);
@@ -361,6 +468,26 @@ new_item(struct resolver *r, const uint8_t hash[20], int priority)
 /* ---------------------------------------------------------------------- */
 /* The contract */
 
+/*
+ * A queued hash: merge.  It moves only if it has to (new peers while it
+ * needed a lookup or waited, or promoted while on a need list), so this
+ * never gives it up: an idle waiting hash stays so until resolver_next()
+ * sees its wait end.
+ */
+static void
+merge_into(struct resolver *r, struct item *it, const struct netaddr *peers,
+		   size_t npeers, int priority, uint64_t now_ms)
+{
+	int			news = merge_peers(r, it, peers, npeers);
+	int			promoted = priority && !it->priority;
+
+	if (promoted)
+		it->priority = 1;
+	r->st.merged++;
+	if (!it->in_flight && (news || (promoted && it->list != L_NONE)))
+		(void) place(r, it, now_ms);
+}
+
 int
 resolver_add(struct resolver *r, const uint8_t hash[20],
 			 const struct netaddr *peers, size_t npeers, int priority,
@@ -370,16 +497,7 @@ resolver_add(struct resolver *r, const uint8_t hash[20],
 
 	if (it != NULL)
 	{
-		uint8_t		before = it->npeers;
-
-		merge_peers(r, it, peers, npeers);
-		if (priority)
-			it->priority = 1;
-		if (it->npeers > before)
-			it->ready_ms = 0;	/* new peers: no need to wait */
-		r->st.merged++;
-		if (!it->in_flight)
-			place(r, it, now_ms);
+		merge_into(r, it, peers, npeers, priority, now_ms);
 		return 1;
 	}
 	if (!priority && recently_failed(r, hash, now_ms))
@@ -393,24 +511,29 @@ resolver_add(struct resolver *r, const uint8_t hash[20],
 		r->st.dropped_full++;
 		return 0;
 	}
-	merge_peers(r, it, peers, npeers);
+	(void) merge_peers(r, it, peers, npeers);
 	r->st.added++;
-	place(r, it, now_ms);
+	(void) place(r, it, now_ms);	/* a fetch or a lookup: never given up */
 	return 1;
 }
 
-/* Items whose lookup wait is over need a fetch, a lookup or an end. */
+/*
+ * Waits that are over leave the WAITING list; an idle waiting item then
+ * needs a lookup or an end (the others are on a need list or in flight).
+ */
 static void
 wake_waiting(struct resolver *r, uint64_t now_ms)
 {
-	while (r->lists[L_WAITING].head != NIL)
+	while (r->waiting.head != NIL)
 	{
-		struct item *it = &r->items[r->lists[L_WAITING].head];
+		uint32_t	slot = r->waiting.head;
+		struct item *it = &r->items[slot];
 
 		if (now_ms < it->ready_ms)
 			break;
-		it->ready_ms = 0;
-		place(r, it, now_ms);
+		wait_unlink(r, slot);
+		if (!it->in_flight && it->list == L_NONE)
+			(void) place(r, it, now_ms);
 	}
 }
 
@@ -419,10 +542,11 @@ fetch_job(struct resolver *r, struct item *it, struct resolver_job *out)
 {
 	int			peer = untried_peer(it);
 
-	list_unlink(r, slot_of(r, it));
+	need_unlink(r, slot_of(r, it));
 	it->tried |= (uint8_t) (1u << peer);
 	it->attempts++;
 	it->in_flight = 1;
+	it->generation++;			/* this fetch's completion, no other */
 	r->st.in_flight++;
 	r->st.started++;
 	out->kind = RESOLVER_JOB_FETCH;
@@ -433,33 +557,41 @@ static void
 lookup_job(struct resolver *r, struct item *it, uint64_t now_ms,
 		   struct resolver_job *out)
 {
+	uint32_t	slot = slot_of(r, it);
+
+	need_unlink(r, slot);
+	wait_unlink(r, slot);		/* a wait seen over, not yet woken */
 	it->lookups++;
 	it->ready_ms = now_ms + r->cfg.lookup_wait_ms;
-	list_unlink(r, slot_of(r, it));
-	list_append(r, L_WAITING, slot_of(r, it));
+	link_append(r, &r->waiting, K_WAIT, slot);
+	it->waiting = 1;
 	r->st.lookups++;
 	out->kind = RESOLVER_JOB_LOOKUP;
 	memset(&out->peer, 0, sizeof(out->peer));
 }
 
-/* The head of a fetch list if a fetch may start, else of the lookup list. */
+/*
+ * The older of the heads of a fetch list (only if a fetch may start) and
+ * a lookup list, made a job; NULL if both are empty.
+ */
 static struct item *
 next_of(struct resolver *r, enum list_id fetch, enum list_id lookup,
 		uint64_t now_ms, struct resolver_job *out)
 {
-	struct item *it;
+	uint32_t	f = r->lists[fetch].head;
+	uint32_t	l = r->lists[lookup].head;
 
-	if (r->st.in_flight < r->cfg.max_fetches && r->lists[fetch].head != NIL)
+	if (r->st.in_flight >= r->cfg.max_fetches)
+		f = NIL;
+	if (f != NIL && (l == NIL || r->items[f].seq < r->items[l].seq))
 	{
-		it = &r->items[r->lists[fetch].head];
-		fetch_job(r, it, out);
-		return it;
+		fetch_job(r, &r->items[f], out);
+		return &r->items[f];
 	}
-	if (r->lists[lookup].head != NIL)
+	if (l != NIL)
 	{
-		it = &r->items[r->lists[lookup].head];
-		lookup_job(r, it, now_ms, out);
-		return it;
+		lookup_job(r, &r->items[l], now_ms, out);
+		return &r->items[l];
 	}
 	return NULL;
 }
@@ -494,13 +626,13 @@ resolver_fetch_done(struct resolver *r, const struct resolver_job *job,
 		r->st.outcomes[outcome]++;
 	it = &r->items[job->slot];
 	if (!it->in_use || !it->in_flight || it->generation != job->generation)
-		return;					/* forgotten, or the slot was reused */
+		return;					/* forgotten, reused, or reported before */
 	it->in_flight = 0;
 	r->st.in_flight--;
 	if (outcome == RESOLVER_OK)
 		remove_item(r, it);
 	else
-		place(r, it, now_ms);
+		(void) place(r, it, now_ms);
 }
 
 void

@@ -7,9 +7,24 @@
  * for each (bounded), the fetches in flight (at most max_fetches), the
  * rules for moving on (next peer after a failure, a get_peers lookup when
  * a hash has no untried peer left, give up after max_attempts) and the
- * retry window for hashes that failed.  resolve() requests jump the queue.
- * It does no I/O: the caller asks for the next job, performs it (a TCP
- * fetch or a DHT lookup) and reports the outcome.  Time is an argument.
+ * retry window for hashes that failed.  It does no I/O: the caller asks
+ * for the next job, performs it (a TCP fetch or a DHT lookup) and reports
+ * the outcome.  Time is an argument; should it go backwards, order and
+ * waits may be off, but no hash is stranded.
+ *
+ * Order: resolve() (priority) hashes before all others, fetches and
+ * lookups alike; within a class first-in first-out by when a hash was
+ * last placed: added, its fetch failed (to the back: dead peers take
+ * turns), promoted, given new peers while it needed a lookup or waited,
+ * or its lookup wait ended.  New peers for a hash that has untried ones
+ * keep its turn.  A lookup may pass older fetches held back by
+ * max_fetches.
+ *
+ * Lookups: after one, a hash without untried peers waits lookup_wait_ms
+ * for peers; peers that arrive meanwhile are fetched at once, and if they
+ * fail it waits out the rest.  A hash is given up when max_attempts of
+ * its peers failed, or when it has no untried peer, its last wait is over
+ * and RESOLVER_MAX_LOOKUPS lookups were made.
  */
 #ifndef DHT_RESOLVER_H
 #define DHT_RESOLVER_H
@@ -51,7 +66,7 @@ struct resolver_job
 	uint8_t		hash[20];
 	struct netaddr peer;		/* FETCH only */
 	uint32_t	slot;			/* pass back to resolver_fetch_done */
-	uint32_t	generation;		/* of the slot: stale completions ignored */
+	uint32_t	generation;		/* of this fetch: stale reports ignored */
 	int			priority;		/* from resolve() */
 };
 
@@ -63,7 +78,8 @@ struct resolver_config
 								 * (1..RESOLVER_PEERS_PER_HASH) */
 	size_t		max_failed;		/* failed hashes remembered for the window */
 	uint64_t	retry_after_ms; /* a failed hash is not retried before this */
-	uint64_t	lookup_wait_ms; /* after a lookup, wait this long for peers */
+	uint64_t	lookup_wait_ms; /* after a lookup, wait this long for peers
+								 * before the next lookup or giving up */
 	uint64_t	seed;
 };
 
@@ -94,19 +110,24 @@ void		resolver_destroy(struct resolver *r);
 
 /*
  * Queue a hash with the peers known for it (may be none).  A queued hash
- * gets the new peers merged; a hash that failed within the retry window
- * is skipped unless priority.  Returns 1 if queued or merged, 0 if skipped
- * or dropped (counted).
+ * gets the new peers merged (and priority, if asked) and is never given
+ * up here; a hash that failed within the retry window is skipped unless
+ * priority.  Returns 1 if queued or merged, 0 if skipped or dropped
+ * (counted).
  */
 int			resolver_add(struct resolver *r, const uint8_t hash[20],
 						 const struct netaddr *peers, size_t npeers,
 						 int priority, uint64_t now_ms);
 
-/* The next job, or 0 when nothing can start now. */
+/* The next job in the order above, or 0 when nothing can start now. */
 int			resolver_next(struct resolver *r, uint64_t now_ms,
 						  struct resolver_job *out);
 
-/* A fetch job ended; on RESOLVER_OK the hash leaves the queue. */
+/*
+ * A fetch job ended (counted by outcome); on RESOLVER_OK the hash leaves
+ * the queue, on a failure it goes to the back or is given up.  A report
+ * of a fetch that already ended or was forgotten changes nothing else.
+ */
 void		resolver_fetch_done(struct resolver *r, const struct resolver_job *job,
 								enum resolver_outcome outcome, uint64_t now_ms);
 
