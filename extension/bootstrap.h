@@ -12,7 +12,10 @@
 #ifndef DHT_BOOTSTRAP_H
 #define DHT_BOOTSTRAP_H
 
-/* Resolve all bootstrap nodes and query them (one round). */
+/* Start resolving all bootstrap nodes (one round); queried when resolved. */
 extern void bootstrap_round(void);
+/* Advance a running round; call every few tens of ms while in progress. */
+extern void bootstrap_poll(void);
+extern bool bootstrap_in_progress(void);
 
 #endif							/* DHT_BOOTSTRAP_H */

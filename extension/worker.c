@@ -62,7 +62,8 @@
 /* After replies arrive, query the nodes they listed this soon. */
 #define SWARM_REPLY_TICK_MS 50
 #define RATE_LOG_MS 60000
-/* Bootstrap rounds repeat until a node answers. */
+/* Bootstrap rounds repeat until a node answers; DNS is polled this often. */
+#define BOOTSTRAP_POLL_MS 50
 #define BOOTSTRAP_RETRY_MS 60000
 /* resolve() requests taken from shared memory per wake-up. */
 #define RESOLVE_BATCH 64
@@ -97,6 +98,26 @@ lookup_extension(void)
 	return oid;
 }
 
+/* Follow a running bootstrap round's DNS lookups. */
+static void
+bootstrap_poll_tick(struct evloop *ev, uint64 id, void *arg)
+{
+	bootstrap_poll();
+	if (bootstrap_in_progress())
+		arm_timer(BOOTSTRAP_POLL_MS, bootstrap_poll_tick);
+}
+
+/* Start a round of lookups, followed by bootstrap_poll_tick. */
+static void
+start_bootstrap_round(void)
+{
+	bool		was_running = bootstrap_in_progress();
+
+	bootstrap_round();
+	if (!was_running && bootstrap_in_progress())
+		arm_timer(BOOTSTRAP_POLL_MS, bootstrap_poll_tick);
+}
+
 /* Retry the bootstrap round every minute until a node has answered. */
 static void
 bootstrap_tick(struct evloop *ev, uint64 id, void *arg)
@@ -104,7 +125,7 @@ bootstrap_tick(struct evloop *ev, uint64 id, void *arg)
 	bootstrap_timer = 0;
 	if (!crawling || crawler_reached())
 		return;
-	bootstrap_round();
+	start_bootstrap_round();
 	bootstrap_timer = evloop_timer_add(loop, evloop_now_ms() + BOOTSTRAP_RETRY_MS,
 									   bootstrap_tick, NULL);
 }
@@ -116,7 +137,7 @@ restart_bootstrap(void)
 	if (bootstrap_timer != 0)
 		evloop_timer_cancel(loop, bootstrap_timer);
 	bootstrap_timer = 0;
-	bootstrap_round();
+	start_bootstrap_round();
 	bootstrap_timer = evloop_timer_add(loop, evloop_now_ms() + BOOTSTRAP_RETRY_MS,
 									   bootstrap_tick, NULL);
 }
