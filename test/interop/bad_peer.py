@@ -44,7 +44,6 @@
 import argparse
 import hashlib
 import ipaddress
-import json
 import os
 import signal
 import socket
@@ -53,6 +52,9 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from interop_common import bdecode, begin_answer, emit, torrent_bytes  # noqa: E402
 
 LOOPBACK = ipaddress.ip_network('127.0.0.0/8')
 PSTR = b'\x13BitTorrent protocol'
@@ -66,8 +68,7 @@ IO_TIMEOUT = 15.0
 # "pieces" string of 22,000 bytes, so the info dict needs two metadata
 # pieces.
 FILE_PIECES = 1100
-# make_torrent bounds, as in lt_node.py.
-MAX_FILE_SIZE = 16 * 1024 * 1024
+# make_torrent's bound on files, as in lt_node.py.
 MAX_FILES = 64
 
 
@@ -85,36 +86,6 @@ def bencode(v):
                        for k, x in v.items())
         return b'd' + b''.join(bencode(k) + bencode(x) for k, x in items) + b'e'
     raise TypeError('cannot bencode %r' % type(v))
-
-
-def bdecode(buf, pos=0, depth=0):
-    """Lenient: (value, next position); ValueError on malformed input."""
-    if depth > 16 or pos >= len(buf):
-        raise ValueError('bad bencode')
-    c = buf[pos:pos + 1]
-    if c == b'i':
-        end = buf.index(b'e', pos)
-        return int(buf[pos + 1:end]), end + 1
-    if c.isdigit():
-        colon = buf.index(b':', pos)
-        n = int(buf[pos:colon])
-        if colon + 1 + n > len(buf):
-            raise ValueError('short string')
-        return buf[colon + 1:colon + 1 + n], colon + 1 + n
-    if c in (b'l', b'd'):
-        items = []
-        pos += 1
-        while buf[pos:pos + 1] != b'e':
-            if pos >= len(buf):
-                raise ValueError('unterminated')
-            v, pos = bdecode(buf, pos, depth + 1)
-            items.append(v)
-        if c == b'l':
-            return items, pos + 1
-        if len(items) % 2:
-            raise ValueError('odd dict')
-        return dict(zip(items[0::2], items[1::2])), pos + 1
-    raise ValueError('bad bencode')
 
 
 def make_metadata():
@@ -213,14 +184,14 @@ class Peer:
 
     def on_extended(self, conn, rec, body, state):
         if body[1] == 0:
-            msg, _ = bdecode(body[2:])
+            msg, _ = bdecode(body[2:], max_depth=16, strict=True)
             state['their_ut'] = msg.get(b'm', {}).get(b'ut_metadata')
             with self.lock:
                 rec['ext_handshake'] = True
             return
         if body[1] != OUR_UT_METADATA:
             return
-        msg, _ = bdecode(body[2:])
+        msg, _ = bdecode(body[2:], max_depth=16, strict=True)
         if msg.get(b'msg_type') != 0 or not state.get('their_ut'):
             return
         piece = msg.get(b'piece')
@@ -279,24 +250,7 @@ class Peer:
         flags = {'hybrid': 0, 'v1': lt.create_torrent.v1_only}[
             c.get('version', 'hybrid')]
         root = tempfile.mkdtemp(dir=self.workdir)
-        single = len(files) == 1 and files[0][0] == name
-        fs = lt.file_storage()
-        for path, size in files:
-            parts = [p for p in str(path).split('/') if p]
-            if not parts or any(p in ('.', '..') for p in parts):
-                raise ValueError('bad file path %r' % path)
-            if not 0 <= int(size) <= MAX_FILE_SIZE:
-                raise ValueError('file size out of range: %r' % size)
-            rel = os.path.join(*parts) if single else os.path.join(name, *parts)
-            full = os.path.join(root, rel)
-            os.makedirs(os.path.dirname(full), exist_ok=True)
-            with open(full, 'wb') as f:
-                f.write(os.urandom(int(size)))
-            fs.add_file(rel, int(size))
-        ct = lt.create_torrent(fs, 0, flags)
-        ct.set_creator('dht_indexer interop test')
-        lt.set_piece_hashes(ct, root)
-        data = lt.bencode(ct.generate())
+        data = torrent_bytes(root, name, files, flags)
         ti = lt.torrent_info(data)
         info = ti.info_section()
         ih = ti.info_hashes()
@@ -318,15 +272,9 @@ class Peer:
                 'pieces': (len(info) + PIECE_LEN - 1) // PIECE_LEN}
 
     def handle(self, line):
-        try:
-            c = json.loads(line)
-            if not isinstance(c, dict):
-                raise ValueError('a command is a JSON object')
-        except ValueError as e:
-            return {'ok': False, 'error': 'bad request: %s' % e}
-        out = {'ok': True, 'cmd': c.get('cmd')}
-        if 'id' in c:
-            out['id'] = c['id']
+        c, out = begin_answer(line)
+        if c is None:
+            return out
         if c.get('cmd') == 'conns':
             with self.lock:
                 out['conns'] = [dict(r, requests=list(r['requests']))
@@ -341,14 +289,6 @@ class Peer:
         elif c.get('cmd') != 'quit':
             out.update(ok=False, error='unknown command %r' % c.get('cmd'))
         return out
-
-
-def emit(obj):
-    try:
-        sys.stdout.write(json.dumps(obj) + '\n')
-        sys.stdout.flush()
-    except (BrokenPipeError, OSError):
-        os._exit(0)
 
 
 def main():

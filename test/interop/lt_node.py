@@ -54,7 +54,6 @@ os.environ['RES_OPTIONS'] = 'attempts:0'
 
 import argparse
 import ipaddress
-import json
 import re
 import select
 import signal
@@ -65,14 +64,16 @@ import tempfile
 import time
 import warnings
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from interop_common import bdecode, begin_answer, emit, torrent_bytes  # noqa: E402
+
 import libtorrent as lt
 
 warnings.simplefilter('ignore', DeprecationWarning)
 
-# Bounds: packet records kept (oldest dropped first, counted), the size of
-# one created file, the files of one torrent, the debug log.
+# Bounds: packet records kept (oldest dropped first, counted), the files
+# of one torrent, the debug log.
 MAX_PKT_RECORDS = 500000
-MAX_FILE_SIZE = 16 * 1024 * 1024
 MAX_FILES = 64
 MAX_LOG_BYTES = 32 * 1024 * 1024
 MAX_WAIT = 120.0
@@ -112,32 +113,6 @@ def hex20(value):
 
 def hash_hex(h):
     return h.to_bytes().hex()
-
-
-def bdecode(buf, pos=0, depth=0):
-    """Lenient bencode of trusted-ish loopback packets: (value, next)."""
-    if depth > 32 or pos >= len(buf):
-        raise ValueError('bad bencode')
-    c = buf[pos:pos + 1]
-    if c == b'i':
-        end = buf.index(b'e', pos)
-        return int(buf[pos + 1:end]), end + 1
-    if c.isdigit():
-        colon = buf.index(b':', pos)
-        n = int(buf[pos:colon])
-        if colon + 1 + n > len(buf):
-            raise ValueError('short string')
-        return buf[colon + 1:colon + 1 + n], colon + 1 + n
-    if c in (b'l', b'd'):
-        items = []
-        pos += 1
-        while buf[pos:pos + 1] != b'e':
-            v, pos = bdecode(buf, pos, depth + 1)
-            items.append(v)
-        if c == b'l':
-            return items, pos + 1
-        return dict(zip(items[0::2], items[1::2])), pos + 1
-    raise ValueError('bad bencode')
 
 
 def packet_kind(buf):
@@ -395,24 +370,7 @@ class Node:
         flags = {'hybrid': 0, 'v1': lt.create_torrent.v1_only,
                  'v2': lt.create_torrent.v2_only}[version]
         root = os.path.join(self.workdir, 'data')
-        fs = lt.file_storage()
-        single = len(files) == 1 and files[0][0] == name
-        for path, size in files:
-            parts = [p for p in str(path).split('/') if p]
-            if not parts or any(p in ('.', '..') for p in parts):
-                raise ValueError('bad file path %r' % path)
-            if not 0 <= int(size) <= MAX_FILE_SIZE:
-                raise ValueError('file size out of range: %r' % size)
-            rel = os.path.join(*parts) if single else os.path.join(name, *parts)
-            full = os.path.join(root, rel)
-            os.makedirs(os.path.dirname(full), exist_ok=True)
-            with open(full, 'wb') as f:
-                f.write(os.urandom(int(size)))
-            fs.add_file(rel, int(size))
-        ct = lt.create_torrent(fs, 0, flags)
-        ct.set_creator('dht_indexer interop test')
-        lt.set_piece_hashes(ct, root)
-        data = lt.bencode(ct.generate())
+        data = torrent_bytes(root, name, files, flags)
         with open(os.path.join(self.workdir, name + '.torrent'), 'wb') as f:
             f.write(data)
         ti = lt.torrent_info(data)
@@ -529,16 +487,10 @@ class Node:
         return res
 
     def handle(self, line):
-        try:
-            c = json.loads(line)
-            if not isinstance(c, dict):
-                raise ValueError('a command is a JSON object')
-        except ValueError as e:
-            return {'ok': False, 'error': 'bad request: %s' % e}
+        c, out = begin_answer(line)
+        if c is None:
+            return out
         cmd = c.get('cmd')
-        out = {'ok': True, 'cmd': cmd}
-        if 'id' in c:
-            out['id'] = c['id']
         if cmd == 'quit':
             # Stop the DHT, collect the alerts still queued, and leave the
             # final per-IP packet totals in the answer.
@@ -555,14 +507,6 @@ class Node:
         except (ValueError, KeyError, TypeError, OSError, RuntimeError) as e:
             out.update(ok=False, error='%s: %s' % (type(e).__name__, e))
         return out
-
-
-def emit(obj):
-    try:
-        sys.stdout.write(json.dumps(obj) + '\n')
-        sys.stdout.flush()
-    except (BrokenPipeError, OSError):
-        os._exit(0)
 
 
 def main():

@@ -621,6 +621,38 @@ sub lt_stop_all
 	@LT_NODES = ();
 }
 
+# For a suite that needs libtorrent: unless lt_available(), fail one test
+# ("python3-libtorrent is usable") and exit; else note the libtorrent
+# version and return it.  The suite still says END { lt_stop_all(); }.
+sub lt_require
+{
+	my ($avail, $why) = lt_available();
+	if (!$avail)
+	{
+		Test::More::fail("python3-libtorrent is usable: $why");
+		Test::More::done_testing();
+		exit;
+	}
+	Test::More::note("libtorrent $why");
+	return $why;
+}
+
+# The end of such a suite: check that no server process crashed (the log
+# of $node), stop the libtorrent nodes and $node, note the total time
+# ($elapsed: the suite's clock, a code ref), done_testing.
+sub lt_finish
+{
+	my ($node, $elapsed) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	my $log = slurp_file($node->logfile);
+	Test::More::unlike($log, qr/terminated by signal|TRAP:|PANIC:/,
+		'no process crashed');
+	lt_stop_all();
+	$node->stop;
+	Test::More::note('total ' . $elapsed->());
+	Test::More::done_testing();
+}
+
 # Send the KRPC message %$msg (bencoded) from a fresh UDP socket on $from
 # (a 127/8 address) to $to_addr:$to_port and return the decoded reply with
 # the same "t", or undef after $seconds.

@@ -45,14 +45,7 @@ my $LT_SAMPLE_INTERVAL = 5;
 my $t0 = time();
 sub elapsed { sprintf('%.1fs', time() - $t0) }
 
-my ($avail, $why) = lt_available();
-if (!$avail)
-{
-	fail("python3-libtorrent is usable: $why");
-	done_testing();
-	exit;
-}
-note "libtorrent $why";
+DhtTest::lt_require();
 
 END { lt_stop_all(); }
 
@@ -294,10 +287,4 @@ note "libtorrent sent us $sent_to_us datagrams; the worker received $packets_in"
 is($packets_in, $sent_to_us,
 	'the worker sent nothing to itself (all it received came from libtorrent, '
 	  . 'which lists our node in its replies)');
-my $log = slurp_file($node->logfile);
-unlike($log, qr/terminated by signal|TRAP:|PANIC:/, 'no process crashed');
-
-lt_stop_all();
-$node->stop;
-note 'total ' . elapsed();
-done_testing();
+DhtTest::lt_finish($node, \&elapsed);

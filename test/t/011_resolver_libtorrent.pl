@@ -74,14 +74,7 @@ my $SEND_RATE = 50;
 my $t0 = time();
 sub elapsed { sprintf('%.1fs', time() - $t0) }
 
-my ($avail, $why) = lt_available();
-if (!$avail)
-{
-	fail("python3-libtorrent is usable: $why");
-	done_testing();
-	exit;
-}
-note "libtorrent $why";
+DhtTest::lt_require();
 
 END { lt_stop_all(); }
 
@@ -603,10 +596,4 @@ for my $n (sort keys %lt)
 	my $p = lt_call($lt{$n}, 'pkts', times => 0);
 	is($p->{off_loopback}, 0, "$lt{$n}{addr}: sent no DHT datagram off loopback");
 }
-my $log = slurp_file($node->logfile);
-unlike($log, qr/terminated by signal|TRAP:|PANIC:/, 'no process crashed');
-
-lt_stop_all();
-$node->stop;
-note 'total ' . elapsed();
-done_testing();
+DhtTest::lt_finish($node, \&elapsed);
