@@ -91,6 +91,20 @@ show_status() {
                (SELECT count(*) FROM dht_indexer.torrents) AS torrents_indexed
           FROM dht_indexer.stats()"
     echo "Connect:  $(connect_hint)"
+    warn_if_silent
+}
+
+# Names resolved but no node answered for a while: say so on the screen.
+warn_if_silent() {
+    local resolved replies age
+    resolved=$(stat_value bootstrap_resolved)
+    replies=$(stat_value bootstrap_replies)
+    age=$(stat_value "extract(epoch FROM now() - started_at)::int")
+    if [ "${resolved:-0}" -gt 0 ] && [ "${replies:-0}" = 0 ] && [ "${age:-0}" -gt 30 ]; then
+        echo
+        echo "Warning: the bootstrap nodes resolved but none has answered in ${age} s:"
+        echo "outbound UDP may be blocked (the worker keeps retrying every minute)."
+    fi
 }
 
 connect_hint() {
