@@ -206,7 +206,7 @@ def main():
         st = nodes[0].call('status')
         check(st['ok'] and st['dht_nodes'] >= 2 and st['bootstrap_complete'],
               'status', st)
-        bad = nodes[0].call('sample', node='10.0.0.1:6881')
+        bad = nodes[0].call('sample', node='0.0.0.0:6881')
         check(not bad['ok'] and 'only 127.0.0.0/8' in bad['error'],
               'an address off loopback is refused', bad)
         bad = nodes[0].call('nonsense')
