@@ -6,6 +6,7 @@
  * their keys stay in the caller's array.  Used by peerstore and candidates.
  */
 #include "hashindex.h"
+#include "splitmix.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -22,17 +23,6 @@ hi_nbuckets(size_t cap)
 	while (n < 2 * cap)
 		n <<= 1;
 	return n;
-}
-
-/* One splitmix64 step: spreads the seed into key material. */
-static uint64_t
-hi_splitmix(uint64_t *state)
-{
-	uint64_t	z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 /* The key of slot in the caller's array. */
@@ -108,8 +98,8 @@ hashindex_init(struct hashindex *hi, void *mem, size_t cap,
 	hi->base = base;
 	hi->stride = stride;
 	hi->offset = offset;
-	k[0] = hi_splitmix(&seed);
-	k[1] = hi_splitmix(&seed);
+	k[0] = splitmix64_next(&seed);
+	k[1] = splitmix64_next(&seed);
 	memcpy(hi->sipkey, k, sizeof(hi->sipkey));
 	return HASHINDEX_OK;
 }

@@ -6,6 +6,7 @@
  * of a hash to its KNOWNSET_K positions; the maths is in the header.
  */
 #include "knownset.h"
+#include "splitmix.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -23,17 +24,6 @@ struct knownset
 	uint8_t		key[crypto_shorthash_siphashx24_KEYBYTES];
 	uint64_t	words[];		/* the bit array */
 };
-
-/* One splitmix64 step: spreads the seed into key material. */
-static uint64_t
-ks_splitmix(uint64_t *state)
-{
-	uint64_t	z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 struct knownset *
 knownset_create(size_t expected_entries, uint64_t seed)
@@ -59,8 +49,8 @@ knownset_create(size_t expected_entries, uint64_t seed)
 	}
 	ks->nbits = nbits;
 	ks->nwords = nwords;
-	k[0] = ks_splitmix(&seed);
-	k[1] = ks_splitmix(&seed);
+	k[0] = splitmix64_next(&seed);
+	k[1] = splitmix64_next(&seed);
 	memcpy(ks->key, k, sizeof(ks->key));
 	return ks;
 }

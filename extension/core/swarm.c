@@ -17,17 +17,14 @@
 
 #include "addrclass.h"
 #include "nodeid.h"
+#include "splitmix.h"
 #include "swarm_int.h"
 
 uint64_t
 swarm_random(struct swarm *sw)
 {
-	/* splitmix64: fast, and seeded by the caller from a strong source */
-	uint64_t	z = (sw->rng += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
+	/* fast, and seeded by the caller from a strong source */
+	return splitmix64_next(&sw->rng);
 }
 
 static void

@@ -27,14 +27,8 @@
 #include "nodeid.h"
 #include "swarm.h"
 #include "unit.h"
+#include "testutil.h"			/* HAVE_ASAN */
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
-#endif
-#endif
 #ifdef HAVE_ASAN
 /* ASan's allocator hooks: called on every malloc/calloc/realloc and free. */
 typedef void unit_malloc_hook(const volatile void *p, size_t n);
