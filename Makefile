@@ -75,13 +75,33 @@ $(BUILD)/unit/%: test/unit/%.c $(CORE_SRCS) $(wildcard extension/core/*.h) $(wil
 	@mkdir -p $(dir $@)
 	$(CORE_CC) $(CORE_CFLAGS) $(SAN_FLAGS) -o $@ $< $(CORE_SRCS) $(CORE_LIBS)
 
-.PHONY: unit unit-build fuzz fuzz-smoke tapcheck test-module check-all
+.PHONY: unit unit-build fuzz fuzz-smoke tapcheck test-module check-all sim
 
-unit-build: $(UNIT_BINS)
+# The offline DHT simulator (test/sim): the program, optimised and without
+# sanitizers (it must carry 20,000 nodes), and its unit tests, sanitized,
+# which link everything in test/sim but the program's main.
+SIM_SRCS = $(filter-out test/sim/test_%.c,$(sort $(wildcard test/sim/*.c)))
+SIM_LIB_SRCS = $(filter-out test/sim/sim.c,$(SIM_SRCS))
+SIM_HDRS = $(wildcard test/sim/*.h) $(wildcard extension/core/*.h)
+SIM_UNIT_BINS = $(patsubst test/sim/%.c,$(BUILD)/sim/%,$(sort $(wildcard test/sim/test_*.c)))
+
+$(BUILD)/dht_sim: $(SIM_SRCS) $(CORE_SRCS) $(SIM_HDRS)
+	@mkdir -p $(dir $@)
+	$(CORE_CC) -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra -Werror \
+		-Wmissing-prototypes -Wdeclaration-after-statement -Werror=vla \
+		-Iextension/core -Itest/sim -o $@ $(SIM_SRCS) $(CORE_SRCS) $(CORE_LIBS) -lm
+
+$(BUILD)/sim/%: test/sim/%.c $(SIM_LIB_SRCS) $(CORE_SRCS) $(SIM_HDRS) $(wildcard test/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CORE_CC) $(CORE_CFLAGS) -Itest/sim $(SAN_FLAGS) -o $@ $< $(SIM_LIB_SRCS) $(CORE_SRCS) $(CORE_LIBS) -lm
+
+sim: $(BUILD)/dht_sim
+
+unit-build: $(UNIT_BINS) $(SIM_UNIT_BINS)
 
 # Each program prints "<suite>: N passed, N failed"; the umbrella runner sums.
 unit: unit-build
-	@status=0; for t in $(UNIT_BINS); do $$t || status=1; done; exit $$status
+	@status=0; for t in $(UNIT_BINS) $(SIM_UNIT_BINS); do $$t || status=1; done; exit $$status
 
 FUZZ_CC ?= clang-14
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
@@ -117,7 +137,7 @@ test-module:
 
 TAP_BUILD ?= build/tap
 PG_PERL_LIB = $(dir $(PGXS))../../src/test/perl
-tapcheck:
+tapcheck: $(BUILD)/dht_sim
 	@mkdir -p $(TAP_BUILD)
 	PATH="$(shell $(PG_CONFIG) --bindir):$$PATH" \
 	PERL5LIB="$(abspath $(PG_PERL_LIB)):$(CURDIR)/test/perl$${PERL5LIB:+:$$PERL5LIB}" \

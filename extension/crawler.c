@@ -32,6 +32,7 @@
 #include "evloop.h"
 #include "guc.h"
 #include "krpc.h"
+#include "pipeline.h"
 #include "shmem.h"
 #include "store.h"
 #include "swarm.h"
@@ -102,6 +103,13 @@ send_datagram(void *ctx, int sock, const struct netaddr *to,
 	return udpset_send_fd(sock, (struct sockaddr *) &ss, sslen, buf, len) ? 0 : -1;
 }
 
+/* Passive capture of a get_peers or announce_peer: news for popularity. */
+static void
+query_hash_seen(void *ctx, const uint8_t hash[20], unsigned source)
+{
+	pipeline_sighting(hash);
+}
+
 static void
 bootstrap_answered(void *ctx, const struct netaddr *from)
 {
@@ -141,6 +149,7 @@ crawler_start(void)
 	cfg.seed = seed;
 	cfg.send = send_datagram;
 	cfg.bootstrap_reply = bootstrap_answered;
+	cfg.query_hash = query_hash_seen;
 	swarm = swarm_create(&cfg, evloop_now_ms());
 	if (swarm == NULL)
 		ereport(ERROR,
@@ -254,6 +263,13 @@ crawler_lookup(const uint8 *hash)
 {
 	if (swarm != NULL)
 		(void) swarm_lookup(swarm, hash, evloop_now_ms());
+}
+
+/* Lookups that could start now (none while the swarm is down). */
+size_t
+crawler_free_lookups(void)
+{
+	return swarm != NULL ? swarm_free_lookups(swarm) : 0;
 }
 
 /* The newest candidates, with wall-clock times, for recent_hashes(). */

@@ -35,6 +35,8 @@ extern void crawler_publish(void);
 extern bool crawler_pop_candidate(struct candidate *out);
 /* Look for peers of a hash (resolve()). */
 extern void crawler_lookup(const uint8 *hash);
+/* Lookup slots free now: the resolver's lookup budget. */
+extern size_t crawler_free_lookups(void);
 /* Write the good nodes to dht_indexer.nodes (periodic and at stop). */
 extern void crawler_save_nodes(void);
 /* Bootstrap from dht_indexer.nodes; returns how many were loaded. */

@@ -87,7 +87,9 @@ ingest_metadata(const uint8 *fetched_hash, const uint8 *info, size_t len,
 		if (mi.repairs != 0)
 			dht_counter_add(DHT_C_metainfo_repaired, 1);
 		to_store_torrent(&mi, &space, &h, &t);
-		(void) store_add(&t);	/* a full batch is counted by the store */
+		if (!store_add(&t))
+			outcome = RESOLVER_FAIL_OTHER;	/* batch full: counted by the
+											 * store; another peer later */
 		memcpy(key, h.key, 20);
 		memcpy(v2prefix, h.v2, 20);
 		*has_v2 = h.has_v2 != 0;

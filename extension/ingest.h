@@ -12,8 +12,9 @@
 
 /*
  * Verify info against the hash it was fetched under, parse it and queue
- * the torrent for the store.  Returns RESOLVER_OK, RESOLVER_FAIL_HASH_MISMATCH
- * or RESOLVER_FAIL_BAD_METAINFO.  *key gets the index key (v1 hash, or the
+ * the torrent for the store.  Returns RESOLVER_OK, RESOLVER_FAIL_HASH_MISMATCH,
+ * RESOLVER_FAIL_BAD_METAINFO or RESOLVER_FAIL_OTHER (the store's batch is
+ * full: nothing was queued).  *key gets the index key (v1 hash, or the
  * truncated v2 hash of a v2-only torrent) and *v2prefix the truncated v2
  * hash (has_v2 set) so the caller can mark both as known.
  */

@@ -15,6 +15,15 @@
  * (about 1 in 2,000 at the designed load) only delays a hash until the
  * swarm sees it again after a restart.
  *
+ * The same filter picks the sightings that count for popularity: every
+ * get_peers or announce_peer query for a hash it says is indexed goes to
+ * the counting table (popularity.c), including the many the candidate
+ * set dedupes away.  A row inserted by others counts from its hash's
+ * first pass through the batched check (or the next start).  resolve()
+ * requests are followed through the resolver for resolve_status()
+ * (resolvewatch.c); those taken while no resolver runs are handed to the
+ * next one.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -26,7 +35,9 @@
 #include "ingest.h"
 #include "knownset.h"
 #include "pipeline.h"
+#include "popularity.h"
 #include "resolver.h"
+#include "resolvewatch.h"
 #include "shmem.h"
 #include "store.h"
 
@@ -71,7 +82,32 @@ on_fetch_done(const struct resolver_job *job, enum resolver_outcome outcome,
 		}
 	}
 	if (resolver != NULL)
+	{
 		resolver_fetch_done(resolver, job, outcome, evloop_now_ms());
+		resolvewatch_fetch_done(job->hash, outcome,
+								resolver_has(resolver, job->hash) != 0);
+	}
+}
+
+/* The resolver still has hash (for resolvewatch_sweep). */
+static bool
+resolver_holds(const uint8 *hash)
+{
+	return resolver != NULL && resolver_has(resolver, hash);
+}
+
+/* Hand resolve() requests taken while no resolver ran to this one. */
+static void
+resume_requests(void)
+{
+	uint8		(*hashes)[DHT_HASH_LEN] = palloc(sizeof(*hashes) *
+												 DHT_RESOLVE_STATUS_SIZE);
+	int			n = resolvewatch_resume(hashes, DHT_RESOLVE_STATUS_SIZE);
+	int			i;
+
+	for (i = 0; i < n; i++)
+		pipeline_resolve(hashes[i]);
+	pfree(hashes);
 }
 
 void
@@ -109,6 +145,8 @@ pipeline_start(void)
 	n = store_scan_known(mark_known, NULL);
 	ereport(LOG,
 			(errmsg("dht_indexer: metadata resolver started, %ld known hashes loaded", n)));
+	popularity_start();
+	resume_requests();
 }
 
 void
@@ -116,6 +154,7 @@ pipeline_stop(void)
 {
 	if (resolver == NULL)
 		return;
+	resolvewatch_stop();		/* before the aborts below are reported */
 	fetch_abort_all();
 	pipeline_publish();
 	resolver_destroy(resolver);
@@ -135,8 +174,19 @@ pipeline_running(void)
 void
 pipeline_resolve(const uint8 *hash)
 {
-	if (resolver != NULL)
-		(void) resolver_add(resolver, hash, NULL, 0, 1, evloop_now_ms());
+	if (resolver == NULL)
+		resolvewatch_waiting(hash);
+	else if (resolver_add(resolver, hash, NULL, 0, 1, evloop_now_ms()))
+		resolvewatch_follow(hash);
+	else
+		resolvewatch_finished(hash, DHT_RS_FAILED, DHT_RERR_QUEUE_FULL);
+}
+
+void
+pipeline_sighting(const uint8 *hash)
+{
+	if (known != NULL && knownset_maybe_contains(known, hash))
+		popularity_note(hash, evloop_now_ms());
 }
 
 /* Check a batch of candidates not in the filter; queue the unknown ones. */
@@ -192,12 +242,18 @@ start_jobs(void)
 	struct resolver_job job;
 	uint64		now = evloop_now_ms();
 
+	resolver_set_lookup_budget(resolver, crawler_free_lookups());
 	while (resolver_next(resolver, now, &job))
 	{
+		resolvewatch_job(&job);
 		if (job.kind == RESOLVER_JOB_LOOKUP)
 			crawler_lookup(job.hash);
 		else if (!fetch_start(&job))
+		{
 			resolver_fetch_done(resolver, &job, RESOLVER_FAIL_CONNECT, now);
+			resolvewatch_fetch_done(job.hash, RESOLVER_FAIL_CONNECT,
+									resolver_has(resolver, job.hash) != 0);
+		}
 	}
 }
 
@@ -226,6 +282,7 @@ pipeline_publish(void)
 
 	if (resolver == NULL)
 		return;
+	resolvewatch_sweep(resolver_holds);
 	resolver_stats(resolver, &s);
 	dht_counter_set(DHT_C_fetch_queue, s.queued);
 	dht_counter_set(DHT_C_fetches_active, s.in_flight);

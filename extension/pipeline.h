@@ -18,8 +18,13 @@ extern void pipeline_stop(void);
 extern bool pipeline_running(void);
 /* Take new candidates from the swarm and start what can start. */
 extern void pipeline_run(void);
-/* A resolve() request for an unknown hash: fetch it first. */
+/*
+ * A resolve() request for an unknown hash: fetch it first (or, when no
+ * resolver runs, keep it queued for the next one).
+ */
 extern void pipeline_resolve(const uint8 *hash);
+/* A get_peers or announce_peer query for hash: count it if it is indexed. */
+extern void pipeline_sighting(const uint8 *hash);
 /* Copy the pipeline's counters into shared memory. */
 extern void pipeline_publish(void);
 

@@ -5,7 +5,8 @@
  *
  * Owns one struct in shared memory: monotonic counters and gauges (atomics,
  * written by the worker, read by dht_indexer.stats()), the pause flag, the
- * worker's latch and pid, and a bounded ring of resolve() requests.
+ * worker's latch and pid, a bounded ring of resolve() requests and a
+ * bounded table of the recent requests' progress (resolve_status()).
  * Counters are listed once, in DHT_COUNTERS, so the C side and the SQL
  * definition of stats() cannot drift apart unnoticed (stats() checks the
  * column count).
@@ -27,6 +28,59 @@
 #define DHT_HASH_LEN 20
 /* Newest candidate hashes shown by recent_hashes() (a sample, not a log). */
 #define DHT_RECENT_HASHES 64
+/*
+ * resolve() requests whose progress resolve_status() shows: as many as the
+ * ring holds, so that a full ring's requests can all be followed; 1024
+ * entries of 56 bytes are 56 KiB.  When it is full, a new request takes
+ * the entry of the oldest finished request (or, if none has finished, of
+ * the oldest request).
+ */
+#define DHT_RESOLVE_STATUS_SIZE 1024
+
+/*
+ * Where a resolve() request is.  QUEUED: in the ring, or taken by the
+ * worker and waiting for the resolver's first job (or for crawling to
+ * resume); FETCHING: the resolver looks for peers or fetches metadata;
+ * FETCHED (shown as fetching): verified, waiting for the store's commit;
+ * the rest are final.
+ */
+typedef enum DhtResolveState
+{
+	DHT_RS_FREE = 0,			/* unused entry */
+	DHT_RS_QUEUED,
+	DHT_RS_FETCHING,
+	DHT_RS_FETCHED,
+	DHT_RS_STORED,
+	DHT_RS_ALREADY_KNOWN,
+	DHT_RS_BLOCKLISTED,
+	DHT_RS_FAILED
+} DhtResolveState;
+
+/*
+ * Why a request failed (or the last fetch error of one still running):
+ * values 1 .. RESOLVER_NUM_OUTCOMES - 1 are the fetch outcomes of
+ * resolver.h (connect, handshake, ..., other: the names of the
+ * fetch_fail_* counters), then the reasons below.
+ */
+#define DHT_RERR_NONE 0
+#define DHT_RERR_NO_PEERS 64	/* every lookup ended without a peer to try */
+#define DHT_RERR_QUEUE_FULL 65	/* the resolver's queue was full */
+#define DHT_RERR_CHECK_FAILED 66	/* the known-hash query failed */
+#define DHT_RERR_STORE_FAILED 67	/* the store dropped the batch */
+
+/* One row of resolve_status(). */
+typedef struct DhtResolveEntry
+{
+	uint8		hash[DHT_HASH_LEN];
+	uint8		state;			/* DhtResolveState */
+	uint8		error;			/* DHT_RERR_* or a fetch outcome */
+	bool		taken;			/* the worker has seen this request */
+	uint16		attempts;		/* fetches started (peers tried) */
+	uint16		lookups;		/* DHT lookups for peers started */
+	uint64		seq;			/* request order (newest is largest) */
+	TimestampTz requested_at;
+	TimestampTz updated_at;
+} DhtResolveEntry;
 
 /* One row of recent_hashes(). */
 typedef struct DhtRecentHash
@@ -122,7 +176,15 @@ typedef struct DhtRecentHash
 	X(store_flush_errors, "store transactions that failed") \
 	X(store_batches_dropped, "store batches dropped after repeated failures") \
 	X(store_rows_dropped, "torrents lost with dropped batches or a full batch") \
-	X(torrents_inserted, "torrents written to dht_indexer.torrents")
+	X(torrents_inserted, "torrents written to dht_indexer.torrents") \
+	X(popularity_hashes, "indexed hashes with sightings waiting for the next flush (gauge)") \
+	X(popularity_sightings, "get_peers and announce_peer queries counted for indexed hashes") \
+	X(popularity_dropped, "sightings not counted: the counting table was full") \
+	X(popularity_flushes, "popularity updates committed") \
+	X(popularity_flush_errors, "popularity updates that failed") \
+	X(popularity_rows, "torrent rows whose seen_count was raised") \
+	X(popularity_flush_us, "time spent in popularity updates, microseconds") \
+	X(popularity_flush_us_max, "slowest popularity update, microseconds (gauge)")
 
 #define DHT_COUNTER_ENUM(name, desc) DHT_C_##name,
 typedef enum DhtCounter
@@ -166,5 +228,23 @@ extern int	dht_recent_read(DhtRecentHash *out, int max);
 
 extern bool dht_resolve_push(const uint8 *hash);
 extern int	dht_resolve_pop(uint8 (*hashes)[DHT_HASH_LEN], int max);
+
+/* resolve(): queue the hash and show it as queued; false if the ring is full. */
+extern bool dht_resolve_request(const uint8 *hash);
+/*
+ * The worker's report on a request: state and error unless negative,
+ * attempts and lookups added; a no-op if the hash has no entry.
+ */
+extern void dht_resolve_status_update(const uint8 *hash, int state, int error,
+									  int add_attempts, int add_lookups);
+/* Requests the worker took that are in state (at most max); returns how many. */
+extern int	dht_resolve_status_list(DhtResolveState state,
+									uint8 (*hashes)[DHT_HASH_LEN], int max);
+/* Copy the entries in use, newest request first; returns how many. */
+extern int	dht_resolve_status_read(DhtResolveEntry *out, int max);
+/* "queued", "fetching", ... for resolve_status(). */
+extern const char *dht_resolve_state_name(DhtResolveState state);
+/* "connect", ..., "no_peers", ...; NULL for DHT_RERR_NONE. */
+extern const char *dht_resolve_error_name(int error);
 
 #endif							/* DHT_SHMEM_H */

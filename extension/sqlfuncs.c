@@ -5,8 +5,8 @@
  *
  * Thin wrappers: text normalization for search, info hash and magnet
  * parsing with proper SQLSTATEs, magnet URI building, and the control
- * functions (stats, pause, resume, resolve) that talk to the worker through
- * shared memory.  All parsing itself is done by the core.
+ * functions (stats, pause, resume, resolve, resolve_status) that talk to
+ * the worker through shared memory.  All parsing itself is done by the core.
  *
  *-------------------------------------------------------------------------
  */
@@ -43,6 +43,7 @@ PG_FUNCTION_INFO_V1(dht_stats);
 PG_FUNCTION_INFO_V1(dht_pause);
 PG_FUNCTION_INFO_V1(dht_resume);
 PG_FUNCTION_INFO_V1(dht_recent_hashes);
+PG_FUNCTION_INFO_V1(dht_resolve_status);
 
 static bytea *
 bytea_from(const uint8 *bytes, size_t len)
@@ -221,7 +222,7 @@ dht_resolve(PG_FUNCTION_ARGS)
 	uint8		hash[INFOHASH_V1_LEN];
 
 	hash_from_text(VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), hash);
-	if (!dht_resolve_push(hash))
+	if (!dht_resolve_request(hash))
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("dht_indexer resolve queue is full"),
@@ -324,5 +325,36 @@ dht_recent_hashes(PG_FUNCTION_ARGS)
 		values[4] = CStringGetTextDatum(sources_text(recent[i].sources));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	return (Datum) 0;
+}
+
+Datum
+dht_resolve_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	DhtResolveEntry *entries = palloc(sizeof(DhtResolveEntry) *
+									  DHT_RESOLVE_STATUS_SIZE);
+	int			n = dht_resolve_status_read(entries, DHT_RESOLVE_STATUS_SIZE);
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < n; i++)
+	{
+		const DhtResolveEntry *e = &entries[i];
+		const char *error = dht_resolve_error_name(e->error);
+		Datum		values[7];
+		bool		nulls[7] = {false, false, false, false, false, false, false};
+
+		values[0] = PointerGetDatum(bytea_from(e->hash, DHT_HASH_LEN));
+		values[1] = CStringGetTextDatum(dht_resolve_state_name(e->state));
+		values[2] = TimestampTzGetDatum(e->requested_at);
+		values[3] = TimestampTzGetDatum(e->updated_at);
+		values[4] = Int32GetDatum((int32) e->attempts);
+		values[5] = Int32GetDatum((int32) e->lookups);
+		values[6] = error ? CStringGetTextDatum(error) : (Datum) 0;
+		nulls[6] = (error == NULL);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pfree(entries);
 	return (Datum) 0;
 }

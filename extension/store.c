@@ -72,6 +72,7 @@ static SPIPlanPtr classify_plan = NULL;
 static SPIPlanPtr nodes_delete_plan = NULL;
 static SPIPlanPtr nodes_insert_plan = NULL;
 static SPIPlanPtr nodes_load_plan = NULL;
+static SPIPlanPtr sightings_plan = NULL;
 
 /* The saved good nodes are replaced as a whole. */
 static const char *const nodes_delete_sql = "DELETE FROM dht_indexer.nodes";
@@ -125,6 +126,36 @@ static const char *const classify_sql =
 "         ELSE 0 END::int4"
 "  FROM unnest($1::bytea[]) WITH ORDINALITY AS u(h, ord)"
 " ORDER BY u.ord";
+
+/*
+ * Popularity: add sighting counts to torrents.  Each hash is matched
+ * against the v1 key and, for another row, the truncated v2 hash (so a
+ * v2-only torrent, keyed by its truncated v2 hash, counts once), the
+ * matches are summed per row, and the rows are locked with SKIP LOCKED: a
+ * row someone else is changing loses this batch's counts rather than
+ * making the worker wait for their transaction.
+ */
+static const char *const sightings_sql =
+"WITH u AS ("
+"  SELECT * FROM unnest($1::bytea[], $2::int8[], $3::timestamptz[]) AS u(h, n, ts)),"
+" hit AS ("
+"  SELECT t.info_hash, u.n, u.ts"
+"    FROM u JOIN dht_indexer.torrents t ON t.info_hash = u.h"
+"  UNION ALL"
+"  SELECT t.info_hash, u.n, u.ts"
+"    FROM u JOIN dht_indexer.torrents t"
+"         ON substr(t.info_hash_v2, 1, 20) = u.h AND t.info_hash <> u.h),"
+" total AS ("
+"  SELECT info_hash, sum(n)::int8 AS n, max(ts) AS ts FROM hit GROUP BY info_hash),"
+" locked AS ("
+"  SELECT t.info_hash, total.n, total.ts"
+"    FROM dht_indexer.torrents t JOIN total ON total.info_hash = t.info_hash"
+"     FOR UPDATE OF t SKIP LOCKED)"
+" UPDATE dht_indexer.torrents t"
+"    SET seen_count = t.seen_count + l.n,"
+"        last_seen = greatest(t.last_seen, l.ts)"
+"   FROM locked l"
+"  WHERE t.info_hash = l.info_hash";
 
 void
 store_init(const StoreConfig *cfg)
@@ -568,6 +599,63 @@ store_load_nodes(uint8 (*ids)[STORE_HASH_LEN], struct netaddr *addrs, int max)
 	return args.n;
 }
 
+typedef struct SightingsArgs
+{
+	const uint8 (*hashes)[STORE_HASH_LEN];
+	const int64 *counts;
+	const TimestampTz *seen;
+	int			n;
+	uint64		rows;
+} SightingsArgs;
+
+static void
+sightings_body(void *arg)
+{
+	SightingsArgs *args = arg;
+	Oid			types[3] = {BYTEAARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID};
+	Datum		values[3];
+	Datum	   *hashes = palloc(sizeof(Datum) * args->n);
+	Datum	   *counts = palloc(sizeof(Datum) * args->n);
+	Datum	   *seen = palloc(sizeof(Datum) * args->n);
+	SPIPlanPtr	plan = kept_plan(&sightings_plan, sightings_sql, 3, types);
+	int			i;
+	int			rc;
+
+	for (i = 0; i < args->n; i++)
+	{
+		hashes[i] = bytea_datum(args->hashes[i], STORE_HASH_LEN);
+		counts[i] = Int64GetDatum(args->counts[i]);
+		seen[i] = TimestampTzGetDatum(args->seen[i]);
+	}
+	values[0] = bytea_array(hashes, NULL, args->n);
+	values[1] = int_array(counts, args->n, INT8OID);
+	values[2] = PointerGetDatum(construct_array(seen, args->n, TIMESTAMPTZOID,
+												8, FLOAT8PASSBYVAL,
+												TYPALIGN_DOUBLE));
+	rc = SPI_execute_plan(plan, values, NULL, false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "counting sightings failed: %s", SPI_result_code_string(rc));
+	args->rows = SPI_processed;
+}
+
+bool
+store_count_sightings(const uint8 (*hashes)[STORE_HASH_LEN], const int64 *counts,
+					  const TimestampTz *seen, int n, uint64 *rows)
+{
+	SightingsArgs args = {hashes, counts, seen, n, 0};
+	char		activity[64];
+
+	*rows = 0;
+	if (n == 0)
+		return true;
+	snprintf(activity, sizeof(activity),
+			 "dht_indexer: counting sightings of %d hashes", n);
+	if (!run_in_transaction(activity, sightings_body, &args))
+		return false;
+	*rows = args.rows;
+	return true;
+}
+
 /* Every hash the resolver must not fetch: indexed (both of a hybrid) or blocklisted. */
 static const char *const known_sql =
 "SELECT info_hash FROM dht_indexer.torrents"
@@ -629,7 +717,7 @@ void
 store_reset_plans(void)
 {
 	SPIPlanPtr *plans[] = {&insert_plan, &classify_plan, &nodes_delete_plan,
-	&nodes_insert_plan, &nodes_load_plan};
+	&nodes_insert_plan, &nodes_load_plan, &sightings_plan};
 	int			i;
 
 	for (i = 0; i < (int) lengthof(plans); i++)

@@ -92,6 +92,15 @@ extern bool store_save_nodes(const uint8 (*ids)[STORE_HASH_LEN],
 /* Read up to max saved nodes, most recent first; returns how many. */
 extern int	store_load_nodes(uint8 (*ids)[STORE_HASH_LEN], struct netaddr *addrs,
 							 int max);
+/*
+ * Add counts[i] sightings, the newest at seen[i], to the torrent stored
+ * under hashes[i] (its v1 hash, or the first 20 bytes of its v2 hash) in
+ * one statement; rows locked by others are skipped.  *rows gets the rows
+ * updated.  False if it failed (logged).
+ */
+extern bool store_count_sightings(const uint8 (*hashes)[STORE_HASH_LEN],
+								  const int64 *counts, const TimestampTz *seen,
+								  int n, uint64 *rows);
 /* Call fn for every indexed hash (both of a hybrid) and blocklisted hash; returns how many, -1 on failure. */
 extern long store_scan_known(void (*fn) (const uint8 *hash, void *arg), void *arg);
 /* Forget prepared plans (after the extension was dropped). */

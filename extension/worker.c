@@ -38,6 +38,8 @@
 #include "evloop.h"
 #include "guc.h"
 #include "pipeline.h"
+#include "popularity.h"
+#include "resolvewatch.h"
 #include "shmem.h"
 #include "store.h"
 #include "udpset.h"
@@ -164,11 +166,18 @@ start_crawling(void)
 	restart_bootstrap();
 }
 
-/* Close the sockets and drop the swarm, saving its good nodes first. */
+/*
+ * Close the sockets and drop the swarm, saving its good nodes and the
+ * popularity counts first (both are lost if the extension is gone).
+ */
 static void
 stop_crawling(const char *why)
 {
 	pipeline_stop();
+	if (OidIsValid(extension_oid))
+		popularity_flush_all();
+	else
+		popularity_discard();
 	if (OidIsValid(extension_oid))
 		crawler_save_nodes();
 	udpset_close_all();
@@ -353,14 +362,25 @@ drain_resolve_requests(void)
 		if (!store_classify((const uint8 (*)[STORE_HASH_LEN]) hashes, n, status))
 		{
 			dht_counter_add(DHT_C_resolve_check_failed, n);
+			for (i = 0; i < n; i++)
+				resolvewatch_finished(hashes[i], DHT_RS_FAILED,
+									  DHT_RERR_CHECK_FAILED);
 			continue;
 		}
 		for (i = 0; i < n; i++)
 		{
 			if (status[i] == STORE_HASH_KNOWN)
+			{
 				dht_counter_add(DHT_C_resolve_known, 1);
+				resolvewatch_finished(hashes[i], DHT_RS_ALREADY_KNOWN,
+									  DHT_RERR_NONE);
+			}
 			else if (status[i] == STORE_HASH_BLOCKED)
+			{
 				dht_counter_add(DHT_C_resolve_blocked, 1);
+				resolvewatch_finished(hashes[i], DHT_RS_BLOCKLISTED,
+									  DHT_RERR_NONE);
+			}
 			else
 			{
 				add_pending_resolve(hashes[i]);
@@ -369,6 +389,16 @@ drain_resolve_requests(void)
 		}
 		dht_counter_set(DHT_C_resolve_pending, npending_resolve);
 	}
+}
+
+/* Flush the store's batch and tell resolve_status() what became of it. */
+static void
+flush_store(void)
+{
+	StoreFlushResult r = store_flush();
+
+	if (r == STORE_FLUSH_DONE || r == STORE_FLUSH_DROPPED)
+		resolvewatch_store_done(r == STORE_FLUSH_DONE);
 }
 
 /* Flush when the batch is full, or at least every STORE_FLUSH_MS. */
@@ -385,8 +415,19 @@ maybe_flush_store(void)
 	if (GetCurrentTimestamp() < store_next_attempt())
 		return;
 	last_flush_ms = now;
-	(void) store_flush();
+	flush_store();
 	publish_store_stats();
+}
+
+/*
+ * Write the popularity counts every POPULARITY_FLUSH_MS (or when many),
+ * one chunk per loop turn.
+ */
+static void
+maybe_flush_popularity(void)
+{
+	if (OidIsValid(extension_oid) && popularity_due(evloop_now_ms()))
+		(void) popularity_flush();
 }
 
 static void
@@ -489,6 +530,7 @@ run_loop(WaitEventSet *set)
 		if (crawling)
 			pipeline_run();
 		maybe_flush_store();
+		maybe_flush_popularity();
 	}
 }
 
@@ -499,7 +541,7 @@ shut_down(void)
 	if (crawling)
 		stop_crawling("shutting down");
 	if (OidIsValid(extension_oid) && store_pending() > 0)
-		(void) store_flush();
+		flush_store();
 	ereport(LOG, (errmsg("dht_indexer: worker shutting down")));
 }
 

@@ -8,9 +8,20 @@
 # live DHT and shows a live status screen from dht_indexer.stats() until
 # Ctrl-C.  If the bootstrap nodes cannot be resolved it says so and stops.
 #
+# Offline mode (--offline, or DHT_OFFLINE=1): instead of the live DHT, the
+# crawler joins the offline simulator (build/dht_sim, test/sim/README.md)
+# started on 127/8 by this script, and the screen shows how much of the
+# simulated network's torrents are indexed; Ctrl-C stops the simulator.
+# The settings it needs (bootstrap list, loopback addresses) are made with
+# ALTER SYSTEM and reset again by a later online run.
+#
 # Environment: DHT_PGPORT (default 5499), DHT_CLUSTER_DIR (default ./cluster),
-# DHT_PORTS (UDP ports for the DHT, default 6881-6888).
+# DHT_PORTS (UDP ports for the DHT, default 6881-6888); offline mode:
+# DHT_SIM_NODES (2000), DHT_SIM_TORRENTS (10000), DHT_SIM_PORT (17881, UDP;
+# its peers use the next two TCP ports).
 set -u
+OFFLINE=${DHT_OFFLINE:-0}
+[ "${1:-}" = --offline ] && OFFLINE=1
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
@@ -133,6 +144,63 @@ check_reachability() {
     fi
 }
 
+# --- offline mode ------------------------------------------------------------
+
+SIM_DIR=$DATA/sim
+SIM_PID=
+
+start_simulator() {
+    local port=${DHT_SIM_PORT:-17881}
+    make -s build/dht_sim >/dev/null || die "could not build the simulator"
+    mkdir -p "$SIM_DIR"
+    log "starting the offline simulator (log: $SIM_DIR/log)"
+    build/dht_sim --nodes "${DHT_SIM_NODES:-2000}" --torrents "${DHT_SIM_TORRENTS:-10000}" \
+        --dht-port "$port" --peer-port $((port + 1)) --manifest "$SIM_DIR/manifest.tsv" \
+        --duration 604800 --status 10 >"$SIM_DIR/log" 2>&1 &
+    SIM_PID=$!
+    for _ in $(seq 1 240); do
+        grep -q '^READY$' "$SIM_DIR/log" 2>/dev/null && break
+        kill -0 "$SIM_PID" 2>/dev/null || { cat "$SIM_DIR/log" >&2; die "the simulator stopped"; }
+        sleep 0.5
+    done
+    grep -q '^READY$' "$SIM_DIR/log" || die "the simulator did not get ready"
+    grep '^world ' "$SIM_DIR/log"
+}
+
+# Point the worker at the simulator (offline) or back at the defaults.
+configure_bootstrap() {
+    local entries
+    if [ "$OFFLINE" = 1 ]; then
+        entries=$(sed -n 's/^entry //p' "$SIM_DIR/log")
+        psql_db -d "$DB" -c "ALTER SYSTEM SET dht_indexer.bootstrap_nodes = '$entries'" \
+            -c "ALTER SYSTEM SET dht_indexer.allow_private_addresses = on" \
+            -c "ALTER SYSTEM SET dht_indexer.listen_addresses = '127.0.0.1'" \
+            -c "ALTER SYSTEM SET dht_indexer.nodes_per_port = 4" || die "ALTER SYSTEM failed"
+    else
+        psql_db -d "$DB" -c "ALTER SYSTEM RESET dht_indexer.bootstrap_nodes" \
+            -c "ALTER SYSTEM RESET dht_indexer.allow_private_addresses" \
+            -c "ALTER SYSTEM RESET dht_indexer.listen_addresses" \
+            -c "ALTER SYSTEM RESET dht_indexer.nodes_per_port" || die "ALTER SYSTEM failed"
+    fi
+    psql_db -d "$DB" -tAc "SELECT pg_reload_conf()" >/dev/null
+}
+
+# How much of what the simulator's honest peers serve is indexed.
+show_offline_progress() {
+    [ "$OFFLINE" = 1 ] || return 0
+    local expected
+    expected=$(awk -F'\t' 'NR > 1 && $9 == "servable" && $7 <= 10485760' "$SIM_DIR/manifest.tsv" | wc -l)
+    echo
+    echo "Offline simulator: $(sed -n 's/^world //p' "$SIM_DIR/log" | cut -d' ' -f1-3)"
+    echo "  servable torrents (honest peers, <= 10 MB of metadata): $expected"
+    echo "  ground truth: $SIM_DIR/manifest.tsv"
+}
+
+stop_simulator() {
+    [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+    [ -n "$SIM_PID" ] && echo "The simulator stopped; its last status is in $SIM_DIR/log."
+}
+
 stop_hint() {
     if [ "$(id -u)" = 0 ]; then
         echo "runuser -u postgres -- $PG_BINDIR/pg_ctl -D $DATA stop"
@@ -147,8 +215,10 @@ check_reachable
 [ -f "$DATA/PG_VERSION" ] || create_cluster
 start_cluster
 create_extension
+[ "$OFFLINE" = 1 ] && start_simulator
+configure_bootstrap
 echo "Connect with:  $(connect_hint)"
-trap 'echo; echo "The cluster keeps running. Stop it with: $(stop_hint)"; exit 0' INT TERM
+trap 'echo; stop_simulator; echo "The cluster keeps running. Stop it with: $(stop_hint)"; exit 0' INT TERM
 
 # Wait for the worker's first bootstrap round before judging reachability.
 for _ in $(seq 1 30); do
@@ -158,6 +228,7 @@ for _ in $(seq 1 30); do
 done
 while true; do
     show_status
-    check_reachability
+    show_offline_progress
+    [ "$OFFLINE" = 1 ] || check_reachability
     sleep "$REFRESH"
 done

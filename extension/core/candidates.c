@@ -98,8 +98,12 @@ cd_enqueue(struct candidates *c, uint64_t k)
 {
 	if (c->qlen < c->qcap)
 	{
+		struct candidate *e = &c->ring[k % c->cap];
+
 		c->queue[(c->qhead + c->qlen) % c->qcap] = k;
 		c->qlen++;
+		if (e->queued < UINT16_MAX)
+			e->queued++;
 	}
 	else
 		c->stats.queue_dropped++;
@@ -192,8 +196,15 @@ candidates_note(struct candidates *c, const uint8_t hash[20],
 		e->sources |= (uint8_t) source;
 		if (now_ms > e->last_seen_ms)
 			e->last_seen_ms = now_ms;
-		/* a new peer is news for the resolver: queue the hash again */
-		if (cd_add_peer(c, e, peer))
+		/*
+		 * A new peer is news for the resolver: queue the hash again.  So is
+		 * a peer our own lookup found, even one seen before: the resolver
+		 * asked for that lookup (it may have forgotten the hash and its
+		 * peers since), so the answer must reach it; once in the queue is
+		 * enough.
+		 */
+		if (cd_add_peer(c, e, peer) ||
+			((source & CANDIDATE_LOOKUP) && peer != NULL && e->queued == 0))
 			cd_enqueue(c, cd_number(c, slot));
 		return 0;
 	}
@@ -218,7 +229,11 @@ candidates_pop(struct candidates *c, struct candidate *out)
 		c->qlen--;
 		if (k >= first_live)
 		{
-			*out = c->ring[k % c->cap];
+			struct candidate *e = &c->ring[k % c->cap];
+
+			if (e->queued > 0)
+				e->queued--;
+			*out = *e;
 			return 1;
 		}
 		c->stats.queue_skipped++;

@@ -51,7 +51,9 @@ enum candidate_source
 	CANDIDATE_GET_PEERS = 0x1,	/* passive: a get_peers query for it */
 	CANDIDATE_ANNOUNCE = 0x2,	/* passive: an announce_peer query */
 	CANDIDATE_SAMPLE = 0x4,		/* BEP 51 sample_infohashes reply */
-	CANDIDATE_LOOKUP = 0x8,		/* our own get_peers lookup */
+	CANDIDATE_LOOKUP = 0x8,		/* our own get_peers lookup: its peers
+								 * always reach the resolver, even ones
+								 * it was given before (see below) */
 	CANDIDATE_RESOLVE = 0x10	/* a resolve() request from SQL */
 };
 
@@ -65,6 +67,7 @@ struct candidate
 	uint32_t	seen;			/* sightings, saturating */
 	uint64_t	first_seen_ms;
 	uint64_t	last_seen_ms;	/* newest sighting (never decreases) */
+	uint16_t	queued;			/* queue entries for it not yet popped */
 };
 
 struct candidates_stats

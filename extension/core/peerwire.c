@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "be32.h"
 #include "bencode.h"
 #include "peerwire.h"
 
@@ -75,22 +76,6 @@ enum read_mode
 	RM_SKIP
 };
 
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
-		((uint32_t) p[2] << 8) | (uint32_t) p[3];
-}
-
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t) (v >> 24);
-	p[1] = (uint8_t) (v >> 16);
-	p[2] = (uint8_t) (v >> 8);
-	p[3] = (uint8_t) v;
-}
-
 static size_t
 min_size(size_t a, size_t b)
 {
@@ -131,7 +116,7 @@ queue_ext(struct peerwire *pw, uint8_t ext_id, const struct bencode_writer *w,
 
 	if (bencode_writer_finish(w) != 0 || pw->out_len + 6 + w->len > limit)
 		return -1;
-	put_be32(o, (uint32_t) (2 + w->len));
+	be32_store(o, (uint32_t) (2 + w->len));
 	o[4] = MSG_EXTENDED;
 	o[5] = ext_id;
 	memcpy(o + 6, w->buf, w->len);
@@ -463,7 +448,7 @@ header_step(struct peerwire *pw)
 {
 	if (pw->hdr_need == 4)
 	{
-		pw->frame_len = get_be32(pw->hdr);
+		pw->frame_len = be32_load(pw->hdr);
 		if (pw->frame_len == 0)
 		{
 			start_header(pw);	/* keepalive */

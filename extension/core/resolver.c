@@ -103,6 +103,7 @@ struct resolver
 {
 	struct resolver_config cfg;
 	struct resolver_stats st;
+	size_t		lookup_budget;	/* lookup jobs resolver_next may give */
 	struct item *items;
 	struct hashindex index;
 	void	   *index_mem;
@@ -254,6 +255,7 @@ resolver_create(const struct resolver_config *cfg)
 	if (r == NULL)
 		return NULL;
 	r->cfg = *cfg;
+	r->lookup_budget = SIZE_MAX;
 	if (!alloc_parts(r))
 	{
 		resolver_destroy(r);
@@ -583,6 +585,8 @@ next_of(struct resolver *r, enum list_id fetch, enum list_id lookup,
 
 	if (r->st.in_flight >= r->cfg.max_fetches)
 		f = NIL;
+	if (r->lookup_budget == 0)
+		l = NIL;
 	if (f != NIL && (l == NIL || r->items[f].seq < r->items[l].seq))
 	{
 		fetch_job(r, &r->items[f], out);
@@ -590,6 +594,7 @@ next_of(struct resolver *r, enum list_id fetch, enum list_id lookup,
 	}
 	if (l != NIL)
 	{
+		r->lookup_budget--;
 		lookup_job(r, &r->items[l], now_ms, out);
 		return &r->items[l];
 	}
@@ -612,6 +617,12 @@ resolver_next(struct resolver *r, uint64_t now_ms, struct resolver_job *out)
 	out->generation = it->generation;
 	out->priority = it->priority;
 	return 1;
+}
+
+void
+resolver_set_lookup_budget(struct resolver *r, size_t n)
+{
+	r->lookup_budget = n;
 }
 
 void

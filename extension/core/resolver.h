@@ -124,6 +124,14 @@ int			resolver_next(struct resolver *r, uint64_t now_ms,
 						  struct resolver_job *out);
 
 /*
+ * How many lookup jobs resolver_next() may hand out from now on (the
+ * caller's free lookup slots, set before each round of resolver_next();
+ * unlimited until first set).  A hash whose lookup cannot start keeps its
+ * place instead of waiting for peers that no lookup will bring.
+ */
+void		resolver_set_lookup_budget(struct resolver *r, size_t n);
+
+/*
  * A fetch job ended (counted by outcome); on RESOLVER_OK the hash leaves
  * the queue, on a failure it goes to the back or is given up.  A report
  * of a fetch that already ended or was forgotten changes nothing else.

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "be32.h"
 #include "sha1.h"
 
 /* the initial hash value H(0), FIPS 180-4 section 5.3.1 */
@@ -28,24 +29,6 @@ static inline uint32_t
 rotl32(uint32_t x, unsigned n)
 {
 	return (x << n) | (x >> (32 - n));
-}
-
-/* Big-endian 32-bit load */
-static inline uint32_t
-load_be32(const uint8_t *p)
-{
-	return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) |
-		((uint32_t) p[2] << 8) | (uint32_t) p[3];
-}
-
-/* Big-endian 32-bit store */
-static inline void
-store_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t) (v >> 24);
-	p[1] = (uint8_t) (v >> 16);
-	p[2] = (uint8_t) (v >> 8);
-	p[3] = (uint8_t) v;
 }
 
 /*
@@ -75,7 +58,7 @@ sha1_block(uint32_t h[5], const uint8_t *block)
 	unsigned	t;
 
 	for (t = 0; t < 16; t++)
-		w[t] = load_be32(block + 4 * t);
+		w[t] = be32_load(block + 4 * t);
 	for (t = 0; t < 80; t++)
 	{
 		uint32_t	tmp;
@@ -167,11 +150,11 @@ sha1_final(struct sha1_ctx *ctx, uint8_t out[SHA1_DIGEST_LEN])
 		ctx->nbuf = 0;
 	}
 	memset(ctx->buf + ctx->nbuf, 0, SHA1_BLOCK_LEN - 8 - ctx->nbuf);
-	store_be32(ctx->buf + SHA1_BLOCK_LEN - 8, (uint32_t) (bits >> 32));
-	store_be32(ctx->buf + SHA1_BLOCK_LEN - 4, (uint32_t) bits);
+	be32_store(ctx->buf + SHA1_BLOCK_LEN - 8, (uint32_t) (bits >> 32));
+	be32_store(ctx->buf + SHA1_BLOCK_LEN - 4, (uint32_t) bits);
 	sha1_block(ctx->h, ctx->buf);
 	for (i = 0; i < 5; i++)
-		store_be32(out + 4 * i, ctx->h[i]);
+		be32_store(out + 4 * i, ctx->h[i]);
 	memset(ctx, 0, sizeof(*ctx));
 }
 

@@ -28,8 +28,14 @@
 #define SWARM_MAX_SOCKETS 1024
 /* Identities in total: the issue asks for 10,000; leave headroom. */
 #define SWARM_MAX_IDENTITIES 65536
-/* Concurrent iterative get_peers lookups. */
-#define SWARM_MAX_LOOKUPS 64
+/*
+ * Concurrent iterative get_peers lookups: one per hash being resolved
+ * whose announced peers failed.  A lookup lasts about as long as its
+ * slowest unanswered query (a timeout, when a node is gone), so this caps
+ * fetches that need lookups at ~SWARM_MAX_LOOKUPS / 3 s.  256 is the most
+ * a lookup reference can name (slot in 8 bits); each slot is under 1 KiB.
+ */
+#define SWARM_MAX_LOOKUPS 256
 /* Candidates kept per lookup (closest first) and queries in flight (α). */
 #define SWARM_LOOKUP_WIDTH 16
 #define SWARM_LOOKUP_ALPHA 4
@@ -49,6 +55,13 @@ typedef int swarm_send_fn(void *ctx, int sock, const struct netaddr *to,
 						  const uint8_t *buf, size_t len);
 /* Told when a node given to swarm_bootstrap answers. */
 typedef void swarm_bootstrap_fn(void *ctx, const struct netaddr *from);
+/*
+ * Told of the info hash of every get_peers and announce_peer query that
+ * passive capture takes (source: CANDIDATE_GET_PEERS or _ANNOUNCE), known
+ * or not; never of samples or of our own lookups.
+ */
+typedef void swarm_query_hash_fn(void *ctx, const uint8_t hash[20],
+								 unsigned source);
 
 struct swarm_config
 {
@@ -68,7 +81,8 @@ struct swarm_config
 	uint64_t	seed;			/* randomness for ids, tids, sampling */
 	swarm_send_fn *send;
 	swarm_bootstrap_fn *bootstrap_reply;	/* may be NULL */
-	void	   *send_ctx;		/* passed to both callbacks */
+	swarm_query_hash_fn *query_hash;	/* may be NULL */
+	void	   *send_ctx;		/* passed to every callback */
 };
 
 /* Counters; gauges are marked. */
@@ -140,6 +154,9 @@ uint64_t	swarm_tick(struct swarm *sw, uint64_t now_ms);
  * peers.  -1 if all lookup slots are busy. */
 int			swarm_lookup(struct swarm *sw, const uint8_t hash[20],
 						 uint64_t now_ms);
+
+/* Lookup slots free now: how many swarm_lookup() calls would succeed. */
+size_t		swarm_free_lookups(const struct swarm *sw);
 
 /* The next hash for the resolver (0 if none). */
 int			swarm_pop_candidate(struct swarm *sw, struct candidate *out);

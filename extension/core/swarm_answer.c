@@ -109,6 +109,16 @@ add_nodes(struct swarm *sw, struct answer *a, const struct netaddr *from,
 	}
 }
 
+/* Passive capture: a candidate, and news for the query_hash callback. */
+static void
+capture(struct swarm *sw, const uint8_t *hash, const struct netaddr *peer,
+		unsigned source, uint64_t now_ms)
+{
+	candidates_note(sw->cand, hash, peer, source, now_ms);
+	if (sw->cfg.query_hash)
+		sw->cfg.query_hash(sw->cfg.send_ctx, hash, source);
+}
+
 /*
  * libtorrent bootstraps and refreshes its table with get_peers aimed at
  * its own node id: a "hash" whose first 12 bytes equal the querier's id
@@ -121,7 +131,7 @@ answer_get_peers(struct swarm *sw, struct answer *a, const struct netaddr *from,
 				 const struct krpc_msg *m, uint64_t now_ms)
 {
 	if (memcmp(m->info_hash, m->id, SELF_LOOKUP_PREFIX) != 0)
-		candidates_note(sw->cand, m->info_hash, NULL, CANDIDATE_GET_PEERS, now_ms);
+		capture(sw, m->info_hash, NULL, CANDIDATE_GET_PEERS, now_ms);
 	token_make(&sw->tokens, from, m->info_hash, a->token);
 	a->r.token = a->token;
 	a->r.token_len = TOKEN_LEN;
@@ -141,7 +151,7 @@ answer_announce(struct swarm *sw, const struct netaddr *from,
 	if (!token_check(&sw->tokens, from, m->info_hash, m->token, m->token_len))
 	{
 		sw->st.bad_tokens++;
-		candidates_note(sw->cand, m->info_hash, NULL, CANDIDATE_GET_PEERS, now_ms);
+		capture(sw, m->info_hash, NULL, CANDIDATE_GET_PEERS, now_ms);
 		return KRPC_E_PROTOCOL;
 	}
 	if (!m->implied_port)
@@ -149,7 +159,7 @@ answer_announce(struct swarm *sw, const struct netaddr *from,
 	if (peer.port == 0)
 		return KRPC_E_PROTOCOL;
 	peerstore_announce(sw->peers, m->info_hash, &peer, now_ms);
-	candidates_note(sw->cand, m->info_hash, &peer, CANDIDATE_ANNOUNCE, now_ms);
+	capture(sw, m->info_hash, &peer, CANDIDATE_ANNOUNCE, now_ms);
 	sw->st.announces_in++;
 	return 0;
 }

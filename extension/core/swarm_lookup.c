@@ -131,6 +131,17 @@ note_stored_peers(struct swarm *sw, const uint8_t hash[20], uint64_t now_ms)
 	}
 }
 
+size_t
+swarm_free_lookups(const struct swarm *sw)
+{
+	size_t		i,
+				n = 0;
+
+	for (i = 0; i < SWARM_MAX_LOOKUPS; i++)
+		n += sw->lookups[i].active ? 0 : 1;
+	return n;
+}
+
 int
 swarm_lookup(struct swarm *sw, const uint8_t hash[20], uint64_t now_ms)
 {

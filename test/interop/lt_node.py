@@ -18,6 +18,9 @@
 #   add_torrent     name, files, version (hybrid|v1|v2; or hybrid: bool)
 #                                     create files, make the torrent, seed it
 #   announce        hash, [wait]  (re)announce a seeded torrent or a bare hash
+#   fetch_magnet    hash, [timeout]   add a magnet link (no peers given), let
+#                                     the DHT find peers, wait for the
+#                                     metadata: name, total_size, num_files
 #   announces                         announce_peer sent (hash -> endpoints)
 #                                     and received (dht_announce_alert)
 #   sample          node, [target], [timeout]   BEP 51 sample_infohashes
@@ -414,6 +417,28 @@ class Node:
             found = self.wait(lambda: self.sent_announces.get(h), c['wait'])
             out['sent_to'] = sorted(found) if found else []
             out['ok'] = bool(found)
+        return out
+
+    def cmd_fetch_magnet(self, c):
+        # What a user's client does with a magnet link: find peers through
+        # the DHT (get_peers), connect, download the metadata (BEP 9).
+        h = c['hash'].lower()
+        atp = lt.add_torrent_params()
+        atp.info_hashes = lt.info_hash_t(hex20(h))
+        atp.save_path = os.path.join(self.workdir, 'magnets')
+        atp.flags = lt.torrent_flags.update_subscribe | lt.torrent_flags.upload_mode
+        handle = self.ses.add_torrent(atp)
+        self.handles[h] = handle
+        start = time.time()
+        got = self.wait(lambda: handle.status().has_metadata, c.get('timeout', 60))
+        out = {'hash': h, 'ok': bool(got), 'seconds': round(time.time() - start, 2)}
+        if got:
+            ti = handle.torrent_file()
+            fs = ti.files()
+            real = [i for i in range(fs.num_files())
+                    if not fs.file_flags(i) & lt.file_storage.flag_pad_file]
+            out.update(name=ti.name(), num_files=len(real),
+                       total_size=sum(fs.file_size(i) for i in real))
         return out
 
     def cmd_announces(self, c):

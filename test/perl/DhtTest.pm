@@ -1,7 +1,8 @@
 # test/perl/DhtTest.pm
 #	  Shared helpers of the dht_indexer TAP suites (test/t/*.pl).
 #
-# Owns: the standard configuration of a test node, bounded waits on
+# Owns: the standard configuration of a test node, the offline simulator
+# (sim_start and friends, running build/dht_sim), bounded waits on
 # dht_indexer.stats(), pg_stat_activity and the server log, the view of
 # the worker from outside (its UDP ports via ss, its CPU time via
 # /proc/PID/stat), a lenient bencode decoder and a KRPC ping responder
@@ -47,6 +48,7 @@ our @EXPORT = qw(
   start_krpc_responder responder_count stop_responder
   lt_available lt_free_port lt_start lt_call lt_stop lt_stop_all
   krpc_query max_in_window
+  sim_start sim_stop sim_status sim_load_manifest
 );
 
 # Upper bound of one wait, in seconds.  Generous for a loaded 2-core
@@ -753,6 +755,109 @@ sub krpc_announce
 		{ t => 'ap', y => 'q', q => 'announce_peer',
 		  a => { id => $id, info_hash => $hash, port => \$port,
 			  implied_port => \0, token => $token } }, $seconds);
+}
+
+
+# --- the offline simulator (test/sim, build/dht_sim) -------------------------
+
+# Ports for the simulator: a UDP port for its DHT and a TCP port P for its
+# peers such that P + 1 is free too (unreachable peers are announced there,
+# where nothing may listen), on every address (it binds 0.0.0.0).
+sub _sim_ports
+{
+	my $dht = free_udp_port();
+	for (1 .. 50)
+	{
+		my $p = PostgreSQL::Test::Cluster::get_free_port();
+		my @s = map {
+			IO::Socket::INET->new(Proto => 'tcp', LocalAddr => '0.0.0.0',
+				LocalPort => $_, Listen => 1, ReuseAddr => 1)
+		} ($p, $p + 1);
+		my $ok = $s[0] && $s[1];
+		close $_ for grep { $_ } @s;
+		return ($dht, $p) if $ok && $p != $dht && $p + 1 != $dht;
+	}
+	die "no free port pair for the simulator";
+}
+
+# Start the simulator: args => [ more dht_sim options ] (sizes, shares,
+# seed...).  Waits (up to $seconds, default 120) for its READY line and
+# returns a handle: entries (the bootstrap list), manifest (path), log,
+# dht_port, peer_port, world (the "world ..." line as a hash).  Dies if it
+# does not get ready.
+sub sim_start
+{
+	my (%opt) = @_;
+	my $root = File::Basename::dirname(Cwd::abs_path(__FILE__)) . '/../..';
+	my $bin = $ENV{DHT_SIM} // "$root/build/dht_sim";
+	my $dir = PostgreSQL::Test::Utils::tempdir('dht_sim');
+	my ($dht_port, $peer_port) = _sim_ports();
+	my @cmd = ($bin, '--dht-port' => $dht_port, '--peer-port' => $peer_port,
+		'--manifest' => "$dir/manifest.tsv", '--status' => 5,
+		'--duration' => $opt{duration} // 900, @{ $opt{args} // [] });
+	die "$bin not built (make build/dht_sim)" unless -x $bin;
+	my $h = IPC::Run::start(\@cmd, '<', \undef, '>', "$dir/log",
+		'2>', "$dir/stderr");
+	my $sim = { h => $h, dir => $dir, log => "$dir/log",
+		manifest => "$dir/manifest.tsv", dht_port => $dht_port,
+		peer_port => $peer_port };
+	my $ok = poll_until(sub { slurp_file($sim->{log}) =~ /^READY$/m },
+		$opt{seconds} // 120);
+	my $log = slurp_file($sim->{log});
+	if (!$ok)
+	{
+		sim_stop($sim);
+		die "dht_sim did not get ready: $log " . slurp_file("$dir/stderr");
+	}
+	($sim->{entries}) = $log =~ /^entry (\S+)$/m;
+	my ($world) = $log =~ /^world (.*)$/m;
+	$sim->{world} = { map { split /=/, $_, 2 } split / /, $world };
+	return $sim;
+}
+
+# The simulator's newest status line (or final line) as a hash.
+sub sim_status
+{
+	my ($sim) = @_;
+	my @lines = grep { /^(status|final) / } split /\n/, slurp_file($sim->{log});
+	return {} unless @lines;
+	my %st;
+	for my $kv (split / /, $lines[-1])
+	{
+		my ($k, $v) = split /=/, $kv, 2;
+		$st{$k} = $v if defined $v;
+	}
+	return \%st;
+}
+
+# Stop the simulator (SIGTERM, then its final line); returns sim_status.
+sub sim_stop
+{
+	my ($sim) = @_;
+	return {} unless $sim->{h};
+	eval {
+		$sim->{h}->signal('TERM');
+		$sim->{h}->finish;
+		1;
+	} or eval { $sim->{h}->kill_kill; };
+	delete $sim->{h};
+	return sim_status($sim);
+}
+
+# Load the simulator's manifest into table $table of database postgres
+# (dropped first): the columns of the TSV (see test/sim/world.c).
+sub sim_load_manifest
+{
+	my ($node, $sim, $table) = @_;
+	$node->safe_psql('postgres', qq{
+		DROP TABLE IF EXISTS $table;
+		CREATE TABLE $table (info_hash text, info_hash_v2 text, kind text,
+			private int, total_size bigint, file_count int, info_size int,
+			peers int, expected text, peer_behaviours text, name text);
+		COPY $table FROM '$sim->{manifest}'
+			WITH (FORMAT csv, DELIMITER E'\\t', HEADER true, QUOTE E'\\x01');
+	});
+	return $node->safe_psql('postgres', "SELECT count(*) FROM $table");
 }
 
 1;

@@ -381,10 +381,11 @@ run_requeue(const char *what, const struct requeue_step *steps, size_t n,
 
 		if (s->peer == -2)
 			p.family = 12345;
-		if (s->op == 'n')
+		if (s->op == 'n' || s->op == 'l')
 		{
 			rc = note_id(c, s->id, s->peer == -1 ? NULL : &p,
-						 s->peer == -1 ? GP : AN, (uint64_t) i);
+						 s->op == 'l' ? CANDIDATE_LOOKUP : s->peer == -1 ? GP : AN,
+						 (uint64_t) i);
 			CHECKF(get_id(c, s->id, &e) == 1, "%s step %zu", what, i);
 		}
 		else
@@ -484,6 +485,27 @@ static const struct requeue_step requeue_evict[] = {
 	{'p', 0, -1, 0, 0, 0, 0, 3},
 };
 
+/*
+ * Peers from our own lookups ('l') always reach the resolver: a peer it
+ * had before is queued again once (not again while queued), so a hash
+ * the resolver forgot and asked a lookup for gets its peers back.
+ */
+static const struct requeue_step requeue_lookup[] = {
+	{'n', 1, 5, 1, 1, 1, 0, 0},		/* announced with peer 5 */
+	{'p', 1, 5, 1, 1, 0, 0, 0},
+	{'n', 1, 5, 0, 1, 0, 0, 0},		/* announced again: not news */
+	{'l', 1, 5, 0, 1, 1, 0, 0},		/* our lookup found 5: queued */
+	{'l', 1, 5, 0, 1, 1, 0, 0},		/* more replies: queued once */
+	{'p', 1, 5, 1, 1, 0, 0, 0},
+	{'l', 1, -1, 0, 1, 0, 0, 0},	/* a lookup sighting without a peer */
+	{'l', 1, 5, 0, 1, 1, 0, 0},		/* the next lookup: queued again */
+	{'l', 1, 6, 0, 2, 2, 0, 0},		/* a new peer is queued as always */
+	{'p', 1, 6, 1, 2, 1, 0, 0},
+	{'l', 1, 6, 0, 2, 1, 0, 0},		/* one copy still queued */
+	{'p', 1, 6, 1, 2, 0, 0, 0},
+	{'p', 0, -1, 0, 0, 0, 0, 0},
+};
+
 #define NSTEPS(a) (sizeof(a) / sizeof((a)[0]))
 
 static void
@@ -494,6 +516,8 @@ test_requeue(void)
 	CHECK(run_requeue("full", requeue_full, NSTEPS(requeue_full), 8, 2) == 4);
 	CHECK(run_requeue("evict", requeue_evict, NSTEPS(requeue_evict), 3, 8) ==
 		  8);
+	CHECK(run_requeue("lookup", requeue_lookup, NSTEPS(requeue_lookup), 8, 8) ==
+		  4);
 }
 
 static void
@@ -601,16 +625,17 @@ model_find(const struct model *m, const uint8_t h[20])
 	return -1;
 }
 
-/* Queue id whose set entry has number gen, or count the drop. */
+/* Queue id whose set entry is i, or count the drop. */
 static void
-model_enqueue(struct model *m, uint32_t id, uint64_t gen)
+model_enqueue(struct model *m, uint32_t id, int i)
 {
 	if (m->qlen < M_QUEUE)
 	{
 		size_t		q = (m->qhead + m->qlen++) % M_QUEUE;
 
 		m->queue[q] = id;
-		m->qgen[q] = gen;
+		m->qgen[q] = m->gen[i];
+		m->set[i].queued++;
 	}
 	else
 		m->st.queue_dropped++;
@@ -644,7 +669,7 @@ model_note(struct model *m, uint32_t id, const struct netaddr *peer,
 		e->seen = 0;
 		m->gen[i] = m->unique++;
 		m->st.unique++;
-		model_enqueue(m, id, m->gen[i]);
+		model_enqueue(m, id, i);
 	}
 	e = &m->set[i];
 	e->seen++;
@@ -653,22 +678,26 @@ model_note(struct model *m, uint32_t id, const struct netaddr *peer,
 		e->last_seen_ms = now;
 	if (peer != NULL)
 	{
-		bool		dup = false;
+		bool		dup = false,
+					added = false;
 
 		for (int k = 0; k < e->npeers; k++)
 			dup |= netaddr_equal(&e->peers[k], peer);
 		if (!dup && e->npeers < CANDIDATE_MAX_PEERS)
 		{
 			e->peers[e->npeers++] = *peer;
-			/* a new peer for a known hash queues it again */
-			if (e->seen > 1)
-			{
-				m->requeued++;
-				model_enqueue(m, id, m->gen[i]);
-			}
+			added = true;
 		}
 		else if (!dup)
 			m->st.peers_dropped++;
+		/* a new peer for a known hash queues it again, and so does any
+		 * peer our lookup found unless the hash is queued already */
+		if (e->seen > 1 &&
+			(added || ((source & CANDIDATE_LOOKUP) && e->queued == 0)))
+		{
+			m->requeued++;
+			model_enqueue(m, id, i);
+		}
 	}
 	return e->seen == 1;
 }
@@ -688,6 +717,7 @@ model_pop(struct model *m, struct candidate *out)
 		i = model_find(m, h);
 		if (i >= 0 && m->gen[i] == m->qgen[q])
 		{
+			m->set[i].queued--;
 			*out = m->set[i];
 			return 1;
 		}

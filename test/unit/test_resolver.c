@@ -901,6 +901,47 @@ test_long_queue(void)
 	resolver_destroy(r);
 }
 
+/*
+ * The lookup budget: with no free lookup slot, hashes that need a lookup
+ * keep their place (no lookup is counted, nothing starts waiting) while
+ * fetches still start; once slots free up, lookups go out in order.
+ */
+static void
+test_lookup_budget(void)
+{
+	struct resolver_config c = config(300, 4, 4, 8, 60000, 1000);
+	struct resolver *r = resolver_create(&c);
+	struct resolver_stats st;
+	struct resolver_job j;
+
+	if (r == NULL)
+	{
+		CHECK(r != NULL);
+		return;
+	}
+	for (uint32_t id = 0; id < 10; id++)
+		CHECK(add_id(r, id, 0, 0, 0, 0) == 1);
+	CHECK(add_id(r, 50, 9, 1, 0, 0) == 1);
+	resolver_set_lookup_budget(r, 0);
+	CHECK(resolver_next(r, 0, &j) == 1 && j.kind == RESOLVER_JOB_FETCH &&
+		  job_is(&j, 50));
+	CHECK(resolver_next(r, 0, &j) == 0);
+	resolver_stats(r, &st);
+	CHECK(st.lookups == 0);
+	resolver_set_lookup_budget(r, 3);
+	for (uint32_t id = 0; id < 3; id++)
+		CHECKF(resolver_next(r, 0, &j) == 1 && j.kind == RESOLVER_JOB_LOOKUP &&
+			   job_is(&j, id), "budgeted lookup %u", id);
+	CHECK(resolver_next(r, 0, &j) == 0);
+	resolver_set_lookup_budget(r, 100);
+	for (uint32_t id = 3; id < 10; id++)
+		CHECKF(resolver_next(r, 0, &j) == 1 && j.kind == RESOLVER_JOB_LOOKUP &&
+			   job_is(&j, id), "lookup %u after the budget grew", id);
+	resolver_stats(r, &st);
+	CHECK(st.lookups == 10);
+	resolver_destroy(r);
+}
+
 /* Peer identity: family, address and port; duplicates within one add. */
 static void
 test_peer_identity(void)
@@ -1603,6 +1644,7 @@ main(void)
 	test_outcome_names();
 	test_scripts();
 	test_long_queue();
+	test_lookup_budget();
 	test_peer_identity();
 	test_model();
 	return unit_summary("resolver");

@@ -1709,11 +1709,13 @@ test_lookup(void)
 		CHECKF(swarm_lookup(net.hosts[s1].sw, x, net.now) == 0, "lookup %d", i);
 	}
 	CHECK(swarm_lookup(net.hosts[s1].sw, x, net.now) == -1);
+	CHECK(swarm_free_lookups(net.hosts[s1].sw) == 0);
 	net_pump();
 	CHECK(ST(s1).lookups == SWARM_MAX_LOOKUPS);
 	CHECK(net.hosts[f].got[KRPC_M_GET_PEERS] == SWARM_MAX_LOOKUPS);
 	net_run(SWARM_QUERY_TIMEOUT_MS + 2000);
 	CHECK(ST(s1).lookups == 0);
+	CHECK(swarm_free_lookups(net.hosts[s1].sw) == SWARM_MAX_LOOKUPS);
 	CHECK(swarm_lookup(net.hosts[s1].sw, x, net.now) == 0);
 	end_checks("lookup slots");
 }

@@ -24,3 +24,18 @@ CREATE FUNCTION test_store_hash(seed int, i int) RETURNS bytea
     AS 'MODULE_PATHNAME', 'test_store_hash' LANGUAGE C STRICT;
 CREATE FUNCTION test_store_hash_v2(seed int, i int) RETURNS bytea
     AS 'MODULE_PATHNAME', 'test_store_hash_v2' LANGUAGE C STRICT;
+
+-- Ingest benchmark (bench/run_ingest_bench.sh).  Generate ntorrents
+-- synthetic torrents of seed (bench_torrents.c), then store them from a
+-- background worker exactly as the crawler does (store_add, flush per
+-- batch; batch 0 = the worker's batch size) and time only the store:
+-- test_store_results gets elapsed_us, cpu_us, files, batch and the
+-- store's counters.
+CREATE FUNCTION test_store_bench(ntorrents int, seed int, batch int DEFAULT 0)
+    RETURNS void AS 'MODULE_PATHNAME', 'test_store_bench' LANGUAGE C STRICT;
+
+-- The same torrents as rows, for COPY.
+CREATE FUNCTION test_store_bench_rows(ntorrents int, seed int)
+    RETURNS TABLE (info_hash bytea, info_hash_v2 bytea, name text,
+                   total_size bigint, file_count int, paths text[], sizes bigint[])
+    AS 'MODULE_PATHNAME', 'test_store_bench_rows' LANGUAGE C STRICT;

@@ -10,21 +10,33 @@
  * backoff), or classifies hashes with store_classify, then writes the
  * store's counters to test_store_results for the TAP test to check.
  *
+ * The ingest benchmark (bench/run_ingest_bench.sh) uses the same worker:
+ * test_store_bench() generates its torrents (bench_torrents.c) first and
+ * then times only the store's work, store_add/store_flush in the worker's
+ * batch size; test_store_bench_rows() returns the same torrents as rows
+ * for COPY.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include <sys/resource.h>
+
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/latch.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "bench_torrents.h"
 #include "store.h"
 
 PG_MODULE_MAGIC;
@@ -33,11 +45,14 @@ PG_FUNCTION_INFO_V1(test_store_insert);
 PG_FUNCTION_INFO_V1(test_store_classify);
 PG_FUNCTION_INFO_V1(test_store_hash);
 PG_FUNCTION_INFO_V1(test_store_hash_v2);
+PG_FUNCTION_INFO_V1(test_store_bench);
+PG_FUNCTION_INFO_V1(test_store_bench_rows);
 
 PGDLLEXPORT void test_store_main(Datum arg);
 
 #define MODE_INSERT 1
 #define MODE_CLASSIFY 2
+#define MODE_BENCH 3
 #define MAX_CLASSIFY 1000
 
 typedef struct TestStoreArgs
@@ -176,6 +191,65 @@ write_results(void)
 	put_result("pending", store_pending());
 }
 
+/* CPU time (user + system) of this process so far, in microseconds. */
+static uint64
+cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+		(uint64) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/*
+ * The ingest benchmark: generate the torrents of a->seed first (not
+ * timed), then feed them to the store as the crawler's worker does
+ * (store_add, store_flush whenever store_batch_full(), the rest at the
+ * end) and time only that: elapsed and CPU microseconds go to
+ * test_store_results with the store's counters.
+ */
+static void
+run_bench(const TestStoreArgs *a)
+{
+	MemoryContext gen = AllocSetContextCreate(TopMemoryContext,
+											  "test_store bench torrents",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(gen);
+	StoreTorrent *ts = MemoryContextAllocHuge(gen, sizeof(StoreTorrent) *
+											  Max(a->ntorrents, 1));
+	uint64		files = 0,
+				cpu0;			/* CPU at the start, then CPU used */
+	TimestampTz t0,
+				t1;
+	int			i;
+
+	for (i = 0; i < a->ntorrents; i++)
+	{
+		bench_torrent(a->seed, i, &ts[i]);
+		files += ts[i].nfiles;
+	}
+	MemoryContextSwitchTo(old);
+	cpu0 = cpu_us();
+	t0 = GetCurrentTimestamp();
+	for (i = 0; i < a->ntorrents; i++)
+	{
+		while (!store_add(&ts[i]))
+			flush_all(a);
+		if (store_batch_full())
+			flush_all(a);
+	}
+	flush_all(a);
+	t1 = GetCurrentTimestamp();
+	cpu0 = cpu_us() - cpu0;
+	MemoryContextDelete(gen);
+	write_results();
+	put_result("cpu_us", cpu0);
+	put_result("elapsed_us", (uint64) (t1 - t0));
+	put_result("files", files);
+	put_result("batch", (uint64) a->batch);
+}
+
 /* Read test_store_hashes, classify them through the store, write back. */
 static void
 run_classify(void)
@@ -234,6 +308,8 @@ test_store_main(Datum arg)
 		flush_all(&a);
 		write_results();
 	}
+	else if (a.mode == MODE_BENCH)
+		run_bench(&a);
 	else
 		run_classify();
 }
@@ -307,6 +383,103 @@ test_store_classify(PG_FUNCTION_ARGS)
 
 	run_worker(&a);
 	PG_RETURN_VOID();
+}
+
+/*
+ * test_store_bench(ntorrents, seed, batch): the ingest benchmark's store
+ * side (run_bench); batch 0 means the worker's (store_default_config),
+ * and so do the retry limits.
+ */
+Datum
+test_store_bench(PG_FUNCTION_ARGS)
+{
+	TestStoreArgs a = base_args(MODE_BENCH);
+
+	a.ntorrents = PG_GETARG_INT32(0);
+	a.seed = PG_GETARG_INT32(1);
+	a.batch = PG_GETARG_INT32(2);
+	if (a.batch == 0)
+		a.batch = store_default_config.batch_torrents;
+	a.max_attempts = store_default_config.max_attempts;
+	a.backoff_ms = store_default_config.backoff_ms;
+	if (a.ntorrents < 0 || a.batch < 1)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("ntorrents must not be negative, nor batch")));
+	run_worker(&a);
+	PG_RETURN_VOID();
+}
+
+static Datum
+bytes_datum(const uint8 *bytes, int len)
+{
+	bytea	   *b = palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(b, VARHDRSZ + len);
+	memcpy(VARDATA(b), bytes, len);
+	return PointerGetDatum(b);
+}
+
+/* The row of one benchmark torrent, as the store writes it. */
+static void
+bench_row(const StoreTorrent *t, Datum *values, bool *nulls)
+{
+	Datum	   *paths = palloc(sizeof(Datum) * Max(t->nfiles, 1));
+	Datum	   *sizes = palloc(sizeof(Datum) * Max(t->nfiles, 1));
+	int			j;
+
+	for (j = 0; j < t->nfiles; j++)
+	{
+		paths[j] = CStringGetTextDatum(t->paths[j]);
+		sizes[j] = Int64GetDatum(t->sizes[j]);
+	}
+	memset(nulls, 0, sizeof(bool) * 7);
+	values[0] = bytes_datum(t->info_hash, STORE_HASH_LEN);
+	nulls[1] = !t->has_v2;
+	values[1] = t->has_v2 ? bytes_datum(t->info_hash_v2, STORE_HASH_V2_LEN) : (Datum) 0;
+	values[2] = CStringGetTextDatum(t->name);
+	values[3] = Int64GetDatum(t->total_size);
+	values[4] = Int32GetDatum(t->file_count);
+	values[5] = PointerGetDatum(construct_array(paths, t->nfiles, TEXTOID, -1,
+												false, TYPALIGN_INT));
+	values[6] = PointerGetDatum(construct_array(sizes, t->nfiles, INT8OID, 8,
+												FLOAT8PASSBYVAL,
+												TYPALIGN_DOUBLE));
+}
+
+/*
+ * test_store_bench_rows(ntorrents, seed): the torrents test_store_bench()
+ * stores, as rows (the benchmark writes them out for COPY).
+ */
+Datum
+test_store_bench_rows(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int32		n = PG_GETARG_INT32(0);
+	int32		seed = PG_GETARG_INT32(1);
+	MemoryContext row_context,
+				old;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	row_context = AllocSetContextCreate(CurrentMemoryContext,
+										"test_store bench row",
+										ALLOCSET_DEFAULT_SIZES);
+	for (i = 0; i < n; i++)
+	{
+		StoreTorrent t;
+		Datum		values[7];
+		bool		nulls[7];
+
+		CHECK_FOR_INTERRUPTS();
+		old = MemoryContextSwitchTo(row_context);
+		bench_torrent(seed, i, &t);
+		bench_row(&t, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(row_context);
+	}
+	MemoryContextDelete(row_context);
+	return (Datum) 0;
 }
 
 static Datum
