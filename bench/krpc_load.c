@@ -44,31 +44,28 @@
  *		--echo, an echoed query counts as an answer (the UDP echo floor).
  *
  * Invariant: every datagram this program sends goes to and leaves from an
- * address in 127.0.0.0/8 (send_batch refuses anything else, and received
- * datagrams from elsewhere are dropped).  Every run is bounded in time.
+ * address in 127.0.0.0/8 (the batched I/O of test/sim/loopudp.c exits
+ * rather than send anything else, and drops received datagrams from
+ * elsewhere).  Every run is bounded in time.
  *
  * Build (from the repository root): see bench/README.md; it compiles this
- * file with every extension/core C file and links libsodium.
+ * file with test/sim/loopudp.c and every extension/core C file
+ * (-Iextension/core -Itest/sim) and links libsodium.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "krpc.h"
+#include "loopudp.h"
 #include "netaddr.h"
 
-/* Datagrams per recvmmsg / sendmmsg call. */
-#define BATCH 64
-/* Receive buffer per datagram: KRPC replies are at most ~1.5 KB. */
-#define DGRAM_MAX 2048
 /* Socket buffers of the generator (SO_*BUFFORCE as root). */
 #define SOCKBUF (16 * 1024 * 1024)
 /* Fake network: first octet after 127 and the largest size (2^22 nodes). */
@@ -248,12 +245,6 @@ udp_rcvbuf_errors(void)
 	return v;
 }
 
-static int
-is_loopback4(const uint8_t ip[4])
-{
-	return ip[0] == 127;
-}
-
 static void
 die(const char *what)
 {
@@ -261,159 +252,15 @@ die(const char *what)
 	exit(2);
 }
 
-/* A UDP socket bound to ip:port with IP_PKTINFO on and large buffers. */
+/* The generator's or the fake network's socket: 0.0.0.0:port, large buffers. */
 static int
-open_socket(uint32_t ip_host_order, uint16_t port)
+open_socket(uint16_t port)
 {
-	struct sockaddr_in sin;
-	int			fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int			on = 1;
-	int			size = SOCKBUF;
+	int			fd = loopudp_open(INADDR_ANY, port, SOCKBUF);
 
 	if (fd < 0)
 		die("socket");
-	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) != 0)
-		die("IP_PKTINFO");
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
-		(void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0)
-		(void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(ip_host_order);
-	sin.sin_port = htons(port);
-	if (bind(fd, (struct sockaddr *) &sin, sizeof(sin)) != 0)
-		die("bind");
 	return fd;
-}
-
-/* ------------------------------------------------------------------------
- * Batched datagram I/O with IP_PKTINFO
- * ------------------------------------------------------------------------
- */
-
-struct dgram_batch
-{
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
-	struct sockaddr_in peer[BATCH];
-	union
-	{
-		struct cmsghdr align;
-		char		buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	}			ctl[BATCH];
-	uint8_t		data[BATCH][DGRAM_MAX];
-	size_t		n;
-};
-
-/* Receive up to BATCH datagrams without waiting; returns the count. */
-static int
-recv_batch(int fd, struct dgram_batch *b)
-{
-	int			i,
-				n;
-
-	for (i = 0; i < BATCH; i++)
-	{
-		memset(&b->msgs[i].msg_hdr, 0, sizeof(struct msghdr));
-		b->iov[i].iov_base = b->data[i];
-		b->iov[i].iov_len = DGRAM_MAX;
-		b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
-		b->msgs[i].msg_hdr.msg_iovlen = 1;
-		b->msgs[i].msg_hdr.msg_name = &b->peer[i];
-		b->msgs[i].msg_hdr.msg_namelen = sizeof(b->peer[i]);
-		b->msgs[i].msg_hdr.msg_control = b->ctl[i].buf;
-		b->msgs[i].msg_hdr.msg_controllen = sizeof(b->ctl[i].buf);
-	}
-	n = recvmmsg(fd, b->msgs, BATCH, MSG_DONTWAIT, NULL);
-	return n < 0 ? 0 : n;
-}
-
-/* The local (destination) address of received datagram i, host order. */
-static uint32_t
-batch_local_addr(const struct dgram_batch *b, int i)
-{
-	const struct msghdr *h = &b->msgs[i].msg_hdr;
-	struct cmsghdr *c;
-
-	for (c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR((struct msghdr *) h, c))
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
-		{
-			struct in_pktinfo pi;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			return ntohl(pi.ipi_addr.s_addr);
-		}
-	return 0;
-}
-
-/* Queue datagram data[i] (len bytes) from local address src to peer. */
-static void
-batch_add(struct dgram_batch *b, uint32_t src, const struct sockaddr_in *to,
-		  size_t len)
-{
-	size_t		i = b->n++;
-	struct msghdr *h = &b->msgs[i].msg_hdr;
-	struct cmsghdr *c;
-	struct in_pktinfo pi;
-
-	memset(h, 0, sizeof(*h));
-	b->peer[i] = *to;
-	b->iov[i].iov_base = b->data[i];
-	b->iov[i].iov_len = len;
-	h->msg_iov = &b->iov[i];
-	h->msg_iovlen = 1;
-	h->msg_name = &b->peer[i];
-	h->msg_namelen = sizeof(b->peer[i]);
-	h->msg_control = b->ctl[i].buf;
-	h->msg_controllen = sizeof(b->ctl[i].buf);
-	memset(&pi, 0, sizeof(pi));
-	pi.ipi_spec_dst.s_addr = htonl(src);
-	c = CMSG_FIRSTHDR(h);
-	c->cmsg_level = IPPROTO_IP;
-	c->cmsg_type = IP_PKTINFO;
-	c->cmsg_len = CMSG_LEN(sizeof(pi));
-	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-}
-
-/*
- * Send the queued datagrams; returns how many left.  Any datagram whose
- * source or destination is outside 127.0.0.0/8 is refused (never sent).
- */
-static size_t
-send_batch(int fd, struct dgram_batch *b)
-{
-	size_t		i,
-				done = 0;
-
-	for (i = 0; i < b->n; i++)
-	{
-		uint8_t		dst[4];
-		const struct in_pktinfo *pi =
-			(const struct in_pktinfo *) CMSG_DATA(CMSG_FIRSTHDR(&b->msgs[i].msg_hdr));
-		uint32_t	src = ntohl(pi->ipi_spec_dst.s_addr);
-
-		memcpy(dst, &b->peer[i].sin_addr.s_addr, 4);
-		if (!is_loopback4(dst) || (src >> 24) != 127)
-		{
-			fprintf(stderr, "krpc_load: refusing to send outside 127/8\n");
-			exit(3);
-		}
-	}
-	while (done < b->n)
-	{
-		int			n = sendmmsg(fd, b->msgs + done, (unsigned) (b->n - done), 0);
-
-		if (n <= 0)
-		{
-			if (n < 0 && errno == EINTR)
-				continue;
-			break;
-		}
-		done += (size_t) n;
-	}
-	b->n = 0;
-	return done;
 }
 
 /* ------------------------------------------------------------------------
@@ -602,9 +449,20 @@ hold_reply(struct fake *f, uint32_t src, const struct sockaddr_in *to,
 	return 1;
 }
 
+/* Queue a ready-made datagram (len <= LOOPUDP_DGRAM_MAX) from src to "to". */
+static void
+queue_copy(struct loopudp_batch *b, uint32_t src, const struct sockaddr_in *to,
+		   const uint8_t *data, size_t len)
+{
+	size_t		slot;
+
+	memcpy(loopudp_add(b, src, to, &slot), data, len);
+	loopudp_set_len(b, slot, len);
+}
+
 /* Send every held reply that is due. */
 static void
-send_due(struct fake *f, int fd, struct dgram_batch *out)
+send_due(struct fake *f, int fd, struct loopudp_batch *out)
 {
 	uint64_t	now = now_ms();
 
@@ -618,10 +476,9 @@ send_due(struct fake *f, int fd, struct dgram_batch *out)
 			struct held_reply *h = &f->pool[e];
 			uint32_t	next = h->next;
 
-			memcpy(out->data[out->n], h->data, h->len);
-			batch_add(out, h->src, &h->to, h->len);
-			if (out->n == BATCH)
-				send_batch(fd, out);
+			queue_copy(out, h->src, &h->to, h->data, h->len);
+			if (loopudp_full(out))
+				loopudp_send(fd, out);
 			h->next = f->free_head;
 			f->free_head = e;
 			f->held--;
@@ -629,29 +486,30 @@ send_due(struct fake *f, int fd, struct dgram_batch *out)
 		}
 	}
 	if (out->n > 0)
-		send_batch(fd, out);
+		loopudp_send(fd, out);
 }
 
-/* Answer one received datagram: hold the reply (or queue it in out). */
+/*
+ * Answer one received datagram: hold the reply (or queue it in out).  The
+ * sender is on 127/8 (loopudp_recv drops anything else); a datagram that
+ * filled its whole slot may have been truncated and is ignored.
+ */
 static void
-fake_handle(struct fake *f, const struct dgram_batch *in, int i,
-			struct dgram_batch *out)
+fake_handle(struct fake *f, const struct loopudp_batch *in, size_t i,
+			struct loopudp_batch *out)
 {
-	uint32_t	local = batch_local_addr(in, i);
+	uint32_t	local = loopudp_local_addr(in, i);
 	long		self = fake_index(f, local);
-	uint8_t		src[4];
-	uint8_t		reply[DGRAM_MAX];
+	uint8_t		reply[LOOPUDP_DGRAM_MAX];
 	size_t		len;
 	int			rc;
 
-	memcpy(src, &in->peer[i].sin_addr.s_addr, 4);
-	if (self < 0 || !is_loopback4(src) ||
-		(in->msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
+	if (self < 0 || in->len[i] >= LOOPUDP_DGRAM_MAX)
 	{
 		f->ignored++;
 		return;
 	}
-	rc = krpc_parse(in->data[i], in->msgs[i].msg_len, &f->msg);
+	rc = krpc_parse(in->data[i], in->len[i], &f->msg);
 	if (rc != KRPC_OK || f->msg.type != 'q')
 	{
 		f->ignored++;
@@ -671,8 +529,7 @@ fake_handle(struct fake *f, const struct dgram_batch *in, int i,
 	if (hold_reply(f, local, &in->peer[i], reply, len))
 		return;
 	f->not_held++;
-	memcpy(out->data[out->n], reply, len);
-	batch_add(out, local, &in->peer[i], len);
+	queue_copy(out, local, &in->peer[i], reply, len);
 }
 
 static void
@@ -724,10 +581,10 @@ static int
 run_fake(uint16_t port, unsigned bits, unsigned dmin, unsigned dmax,
 		 double seconds, int progress)
 {
-	static struct dgram_batch in,
+	static struct loopudp_batch in,
 				out;
 	struct fake *f = fake_create(port, bits, dmin, dmax);
-	int			fd = open_socket(INADDR_ANY, port);
+	int			fd = open_socket(port);
 	uint64_t	start = now_ns(),
 				next_report = start + 1000000000ULL;
 
@@ -738,7 +595,7 @@ run_fake(uint16_t port, unsigned bits, unsigned dmin, unsigned dmax,
 	while (!stop_requested && now_ns() - start < (uint64_t) (seconds * 1e9))
 	{
 		struct pollfd p = {fd, POLLIN, 0};
-		int			n,
+		size_t		n,
 					i;
 
 		if (progress && now_ns() >= next_report)
@@ -746,7 +603,7 @@ run_fake(uint16_t port, unsigned bits, unsigned dmin, unsigned dmax,
 			fake_report(f, "FAKE progress", (now_ns() - start) / 1e9);
 			next_report += 1000000000ULL;
 		}
-		n = recv_batch(fd, &in);
+		n = (size_t) loopudp_recv(fd, &in);
 		for (i = 0; i < n; i++)
 			fake_handle(f, &in, i, &out);
 		send_due(f, fd, &out);
@@ -890,7 +747,7 @@ make_query(struct load *l, int mi, unsigned s, struct krpc_query *q,
 
 /* Queue one query into the batch and remember it in the ring. */
 static void
-queue_query(struct load *l, struct dgram_batch *b, uint64_t t)
+queue_query(struct load *l, struct loopudp_batch *b, uint64_t t)
 {
 	uint32_t	seq = l->seq++;
 	unsigned	s = seq % l->cfg.nsources;
@@ -901,11 +758,13 @@ queue_query(struct load *l, struct dgram_batch *b, uint64_t t)
 	(uint8_t) (seq >> 8), (uint8_t) seq};
 	uint16_t	hash;
 	int			mi = make_query(l, pick_method(l), s, &q, target, &hash);
-	size_t		len;
+	size_t		slot,
+				len;
+	uint8_t    *out = loopudp_add(b, source_addr(s), &l->cfg.target, &slot);
 
 	q.tid = tid;
 	q.tid_len = sizeof(tid);
-	if (krpc_build_query(b->data[b->n], DGRAM_MAX, &q, &len) != KRPC_OK)
+	if (krpc_build_query(out, LOOPUDP_DGRAM_MAX, &q, &len) != KRPC_OK)
 	{
 		fprintf(stderr, "krpc_load: could not build a %s query\n", mi_name[mi]);
 		exit(2);
@@ -919,23 +778,23 @@ queue_query(struct load *l, struct dgram_batch *b, uint64_t t)
 	rec->sent_ns = t;
 	if (l->measuring)
 		l->c.sent_by[mi]++;
-	batch_add(b, source_addr(s), &l->cfg.target, len);
+	loopudp_set_len(b, slot, len);
 }
 
 static void
 send_queries(struct load *l, uint64_t count, uint64_t t)
 {
-	static struct dgram_batch b;
+	static struct loopudp_batch b;
 
 	while (count > 0)
 	{
-		size_t		n = count < BATCH ? (size_t) count : BATCH;
+		size_t		n = count < LOOPUDP_BATCH ? (size_t) count : LOOPUDP_BATCH;
 		size_t		i,
 					sent;
 
 		for (i = 0; i < n; i++)
 			queue_query(l, &b, t);
-		sent = send_batch(l->fd, &b);
+		sent = loopudp_send(l->fd, &b);
 		if (l->measuring)
 		{
 			l->c.sent += n;
@@ -981,13 +840,13 @@ count_answer(struct load *l, const struct record *rec, const struct krpc_msg *m,
 
 /* Match one received datagram to its query. */
 static void
-take_reply(struct load *l, const struct dgram_batch *b, int i, uint64_t t,
+take_reply(struct load *l, const struct loopudp_batch *b, size_t i, uint64_t t,
 		   int grace)
 {
 	struct krpc_msg *m = &l->msg;
 	struct record *rec;
 	uint32_t	seq;
-	int			rc = krpc_parse(b->data[i], b->msgs[i].msg_len, m);
+	int			rc = krpc_parse(b->data[i], b->len[i], m);
 
 	if (b->peer[i].sin_addr.s_addr != l->cfg.target.sin_addr.s_addr ||
 		b->peer[i].sin_port != l->cfg.target.sin_port)
@@ -1008,7 +867,7 @@ take_reply(struct load *l, const struct dgram_batch *b, int i, uint64_t t,
 		((uint32_t) m->tid[2] << 8) | m->tid[3];
 	rec = &l->ring[seq & (RING_SIZE - 1)];
 	if (rec->seq != seq || rec->done ||
-		batch_local_addr(b, i) != source_addr(rec->source))
+		loopudp_local_addr(b, i) != source_addr(rec->source))
 	{
 		l->unmatched++;
 		return;
@@ -1028,19 +887,19 @@ take_reply(struct load *l, const struct dgram_batch *b, int i, uint64_t t,
 static int
 drain_replies(struct load *l, int grace)
 {
-	static struct dgram_batch b;
+	static struct loopudp_batch b;
 	int			total = 0;
 
 	for (;;)
 	{
-		int			n = recv_batch(l->fd, &b);
+		int			n = loopudp_recv(l->fd, &b);
 		uint64_t	t = now_ns();
 		int			i;
 
 		for (i = 0; i < n; i++)
-			take_reply(l, &b, i, t, grace);
+			take_reply(l, &b, (size_t) i, t, grace);
 		total += n;
-		if (n < BATCH)
+		if (n < LOOPUDP_BATCH)
 			return total;
 	}
 }
@@ -1146,7 +1005,7 @@ load_init(struct load *l)
 	/* ring slots start unused: seq 0 must not match an empty slot */
 	for (s = 0; s < RING_SIZE; s++)
 		l->ring[s].done = 1;
-	l->fd = open_socket(INADDR_ANY, l->cfg.port);
+	l->fd = open_socket(l->cfg.port);
 }
 
 /* Send at the configured rate for warmup + seconds; 1 ms steps. */

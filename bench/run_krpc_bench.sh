@@ -65,7 +65,8 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 build_tools() {
     mkdir -p "$BUILD"
     gcc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -I"$ROOT/extension/core" \
-        "$ROOT/bench/krpc_load.c" "$ROOT"/extension/core/*.c -lsodium \
+        -I"$ROOT/test/sim" "$ROOT/bench/krpc_load.c" "$ROOT/test/sim/loopudp.c" \
+        "$ROOT"/extension/core/*.c -lsodium \
         -o "$BUILD/krpc_load" 2>"$BUILD/krpc_load.log" \
         || { cat "$BUILD/krpc_load.log" >&2; die "could not build krpc_load"; }
     gcc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra "$ROOT/bench/udp_echo.c" \

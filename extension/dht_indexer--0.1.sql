@@ -329,6 +329,8 @@ CREATE FUNCTION dht_indexer.stats(
     OUT resolve_check_failed bigint,
     OUT store_flushes bigint,
     OUT store_flush_errors bigint,
+    OUT store_flush_us bigint,
+    OUT store_flush_us_max bigint,
     OUT store_batches_dropped bigint,
     OUT store_rows_dropped bigint,
     OUT torrents_inserted bigint,

@@ -174,6 +174,8 @@ typedef struct DhtRecentHash
 	X(resolve_check_failed, "resolve() requests lost because the known-hash check failed") \
 	X(store_flushes, "store transactions committed") \
 	X(store_flush_errors, "store transactions that failed") \
+	X(store_flush_us, "time spent in store transactions, microseconds") \
+	X(store_flush_us_max, "slowest store transaction, microseconds (gauge)") \
 	X(store_batches_dropped, "store batches dropped after repeated failures") \
 	X(store_rows_dropped, "torrents lost with dropped batches or a full batch") \
 	X(torrents_inserted, "torrents written to dht_indexer.torrents") \

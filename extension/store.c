@@ -87,16 +87,18 @@ static const char *const nodes_load_sql =
 /*
  * Insert a batch: deduplicate it, skip blocklisted hashes (either of a
  * hybrid torrent's two), insert torrents ON CONFLICT DO NOTHING, and give
- * each newly inserted torrent its file list, sliced out of the flat path
- * and size arrays.  The row count is the number of new torrents.
+ * each newly inserted torrent its file list.  Files come as flat arrays
+ * with the position of their torrent in the batch ($8); one pass groups
+ * them (slicing the flat arrays per torrent instead costs time quadratic
+ * in the batch: variable-length elements are found by walking the array).
+ * The row count is the number of new torrents.
  */
 static const char *const insert_sql =
 "WITH input AS ("
 "  SELECT DISTINCT ON (u.info_hash) u.*"
-"    FROM unnest($1::bytea[], $2::bytea[], $3::text[], $4::int8[],"
-"                $5::int4[], $6::int4[], $7::int4[])"
+"    FROM unnest($1::bytea[], $2::bytea[], $3::text[], $4::int8[], $5::int4[])"
 "         WITH ORDINALITY AS u(info_hash, info_hash_v2, name, total_size,"
-"                              file_count, first_file, nfiles, ord)"
+"                              file_count, ord)"
 "   ORDER BY u.info_hash, u.ord),"
 " fresh AS ("
 "  INSERT INTO dht_indexer.torrents AS t"
@@ -107,12 +109,17 @@ static const char *const insert_sql =
 "                      WHERE b.info_hash = i.info_hash"
 "                         OR b.info_hash = substr(i.info_hash_v2, 1, 20))"
 "  ON CONFLICT DO NOTHING"
-"  RETURNING t.info_hash)"
+"  RETURNING t.info_hash),"
+" lists AS ("
+"  SELECT f.owner, array_agg(f.path ORDER BY f.n) AS paths,"
+"         array_agg(f.size ORDER BY f.n) AS sizes"
+"    FROM unnest($6::text[], $7::int8[], $8::int4[])"
+"         WITH ORDINALITY AS f(path, size, owner, n)"
+"   GROUP BY f.owner)"
 " INSERT INTO dht_indexer.files (info_hash, paths, sizes)"
-" SELECT i.info_hash,"
-"        ($8::text[])[i.first_file : i.first_file + i.nfiles - 1],"
-"        ($9::int8[])[i.first_file : i.first_file + i.nfiles - 1]"
-"   FROM input i JOIN fresh f ON f.info_hash = i.info_hash";
+" SELECT i.info_hash, coalesce(l.paths, '{}'), coalesce(l.sizes, '{}')"
+"   FROM input i JOIN fresh f ON f.info_hash = i.info_hash"
+"   LEFT JOIN lists l ON l.owner = i.ord";
 
 /* 0 unknown, 1 known (under either hash of a hybrid), 2 blocklisted. */
 static const char *const classify_sql =
@@ -345,7 +352,7 @@ bytea_array(Datum *elems, bool *nulls, int n)
 											  TYPALIGN_INT));
 }
 
-/* Build the nine array parameters of insert_sql from the batch. */
+/* Build the eight array parameters of insert_sql from the batch. */
 static void
 batch_to_params(Datum *values)
 {
@@ -357,10 +364,9 @@ batch_to_params(Datum *values)
 	Datum	   *names = palloc(sizeof(Datum) * n);
 	Datum	   *totals = palloc(sizeof(Datum) * n);
 	Datum	   *counts = palloc(sizeof(Datum) * n);
-	Datum	   *firsts = palloc(sizeof(Datum) * n);
-	Datum	   *nfiles = palloc(sizeof(Datum) * n);
 	Datum	   *paths = palloc(sizeof(Datum) * nf);
 	Datum	   *sizes = palloc(sizeof(Datum) * nf);
+	Datum	   *owners = palloc(sizeof(Datum) * nf);
 	int			file = 0;
 	int			i,
 				j;
@@ -375,12 +381,11 @@ batch_to_params(Datum *values)
 		names[i] = CStringGetTextDatum(e->name);
 		totals[i] = Int64GetDatum(e->total_size);
 		counts[i] = Int32GetDatum(e->file_count);
-		firsts[i] = Int32GetDatum(file + 1);
-		nfiles[i] = Int32GetDatum(e->nfiles);
 		for (j = 0; j < e->nfiles; j++, file++)
 		{
 			paths[file] = CStringGetTextDatum(e->paths[j]);
 			sizes[file] = Int64GetDatum(e->sizes[j]);
+			owners[file] = Int32GetDatum(i + 1);
 		}
 	}
 	values[0] = bytea_array(hashes, NULL, n);
@@ -388,21 +393,19 @@ batch_to_params(Datum *values)
 	values[2] = text_array(names, n);
 	values[3] = int_array(totals, n, INT8OID);
 	values[4] = int_array(counts, n, INT4OID);
-	values[5] = int_array(firsts, n, INT4OID);
-	values[6] = int_array(nfiles, n, INT4OID);
-	values[7] = text_array(paths, file);
-	values[8] = int_array(sizes, file, INT8OID);
+	values[5] = text_array(paths, file);
+	values[6] = int_array(sizes, file, INT8OID);
+	values[7] = int_array(owners, file, INT4OID);
 }
 
 static void
 insert_batch_body(void *arg)
 {
 	uint64	   *inserted = arg;
-	Oid			types[9] = {BYTEAARRAYOID, BYTEAARRAYOID, TEXTARRAYOID,
-		INT8ARRAYOID, INT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID,
-	TEXTARRAYOID, INT8ARRAYOID};
-	Datum		values[9];
-	SPIPlanPtr	plan = kept_plan(&insert_plan, insert_sql, 9, types);
+	Oid			types[8] = {BYTEAARRAYOID, BYTEAARRAYOID, TEXTARRAYOID,
+		INT8ARRAYOID, INT4ARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT4ARRAYOID};
+	Datum		values[8];
+	SPIPlanPtr	plan = kept_plan(&insert_plan, insert_sql, 8, types);
 	int			rc;
 
 	batch_to_params(values);

@@ -395,7 +395,17 @@ drain_resolve_requests(void)
 static void
 flush_store(void)
 {
+	TimestampTz start = GetCurrentTimestamp();
 	StoreFlushResult r = store_flush();
+	long		secs;
+	int			usecs;
+	uint64		us;
+
+	TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
+	us = (uint64) secs * 1000000 + (uint64) usecs;
+	dht_counter_add(DHT_C_store_flush_us, us);
+	if (us > dht_counter_get(DHT_C_store_flush_us_max))
+		dht_counter_set(DHT_C_store_flush_us_max, us);
 
 	if (r == STORE_FLUSH_DONE || r == STORE_FLUSH_DROPPED)
 		resolvewatch_store_done(r == STORE_FLUSH_DONE);

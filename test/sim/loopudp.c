@@ -85,6 +85,7 @@ loopudp_recv(int fd, struct loopudp_batch *b)
 		if (kept != i)
 		{
 			memcpy(b->data[kept], b->data[i], b->msgs[i].msg_len);
+			b->msgs[kept].msg_hdr.msg_flags = b->msgs[i].msg_hdr.msg_flags;
 			b->peer[kept] = b->peer[i];
 			memcpy(b->ctl[kept].buf, b->ctl[i].buf, sizeof(b->ctl[i].buf));
 			b->msgs[kept].msg_hdr.msg_controllen = b->msgs[i].msg_hdr.msg_controllen;
@@ -145,7 +146,10 @@ loopudp_add(struct loopudp_batch *b, uint32_t src,
 void
 loopudp_set_len(struct loopudp_batch *b, size_t slot, size_t len)
 {
-	b->iov[slot].iov_len = len;
+	if (len == 0 && slot + 1 == b->n)
+		b->n--;					/* nothing to send: take the slot back */
+	else
+		b->iov[slot].iov_len = len;
 }
 
 /* Exit unless every queued datagram goes from and to 127/8. */
@@ -171,7 +175,8 @@ check_loopback_only(const struct loopudp_batch *b)
 size_t
 loopudp_send(int fd, struct loopudp_batch *b)
 {
-	size_t		done = 0;
+	size_t		done = 0,
+				sent = 0;
 
 	check_loopback_only(b);
 	while (done < b->n)
@@ -189,7 +194,8 @@ loopudp_send(int fd, struct loopudp_batch *b)
 			continue;
 		}
 		done += (size_t) n;
+		sent += (size_t) n;
 	}
 	b->n = 0;
-	return done;
+	return sent;
 }

@@ -65,6 +65,7 @@ int			loopudp_full(const struct loopudp_batch *b);
 uint8_t    *loopudp_add(struct loopudp_batch *b, uint32_t src,
 						const struct sockaddr_in *to, size_t *slot);
 
+/* Length 0 takes the datagram back (it must be the last one queued) */
 void		loopudp_set_len(struct loopudp_batch *b, size_t slot, size_t len);
 
 /*

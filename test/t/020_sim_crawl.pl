@@ -149,6 +149,8 @@ my $hybrids = $node->safe_psql(
 	JOIN manifest m ON t.info_hash = decode(m.info_hash, 'hex')
 	WHERE m.kind = 'hybrid'});
 cmp_ok($hybrids, '>', 0, "$hybrids hybrids indexed");
+note "store: $st->{store_flushes} transactions, worst $st->{store_flush_us_max} us,"
+  . " total $st->{store_flush_us} us";
 my $big = $node->safe_psql('postgres', q{
 	SELECT count(*) FROM dht_indexer.torrents WHERE file_count >= 1000});
 note "$big indexed torrents have 1,000 files or more";
