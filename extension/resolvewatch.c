@@ -35,10 +35,25 @@ typedef struct Followed
 	uint8		hash[DHT_HASH_LEN];
 	bool		fetched;		/* verified; waits for the store's commit */
 	int			last_error;		/* DHT_RERR_NONE or a fetch outcome */
+	uint64		seq;			/* order of following: the oldest goes first */
 } Followed;
 
 static Followed followed[DHT_RESOLVE_STATUS_SIZE];
 static int	nfollowed = 0;
+static uint64 next_seq = 0;
+
+/* Index of the request followed longest (nfollowed > 0). */
+static int
+oldest_followed(void)
+{
+	int			i,
+				oldest = 0;
+
+	for (i = 1; i < nfollowed; i++)
+		if (followed[i].seq < followed[oldest].seq)
+			oldest = i;
+	return oldest;
+}
 
 static int
 find_followed(const uint8 *hash)
@@ -85,8 +100,9 @@ resolvewatch_follow(const uint8 *hash)
 	if (find_followed(hash) >= 0)
 		return;					/* requested again while being resolved */
 	if (nfollowed == DHT_RESOLVE_STATUS_SIZE)
-		unfollow(0);			/* its entry has long been reused */
+		unfollow(oldest_followed());	/* its entry has long been reused */
 	f = &followed[nfollowed++];
+	f->seq = next_seq++;
 	memcpy(f->hash, hash, DHT_HASH_LEN);
 	f->fetched = false;
 	f->last_error = DHT_RERR_NONE;
