@@ -67,6 +67,7 @@
 #include "krpc.h"
 #include "loopudp.h"
 #include "world.h"
+#include "worldopts.h"
 
 #define SOCKBUF (8 * 1024 * 1024)
 #define MAX_TARGETS 64
@@ -100,7 +101,6 @@ struct item
 struct options
 {
 	struct world_config world;
-	int			peers_given;
 	uint16_t	peer_port;
 	const char *mode;
 	const char *out;
@@ -144,32 +144,12 @@ fail(const char *msg, const char *arg)
 	exit(2);
 }
 
-/* dht_sim's defaults for everything that shapes the world (sim.c) */
+/* dht_sim's defaults for everything that shapes the world (worldopts.c) */
 static void
 defaults(struct options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->world.seed = 1;
-	o->world.nnodes = 2000;
-	o->world.peers_per_torrent = 2.0;
-	o->world.share_bep51 = 0.8;
-	o->world.node_share[NODE_SILENT] = 0.05;
-	o->world.node_share[NODE_GARBAGE] = 0.02;
-	o->world.peer_share[PEER_SLOW] = 0.05;
-	o->world.peer_share[PEER_UNREACHABLE] = 0.10;
-	o->world.peer_share[PEER_NO_METADATA] = 0.03;
-	o->world.peer_share[PEER_REJECT] = 0.03;
-	o->world.peer_share[PEER_LIE_SIZE] = 0.02;
-	o->world.peer_share[PEER_WRONG_BYTES] = 0.03;
-	o->world.peer_share[PEER_DROP] = 0.02;
-	o->world.node_net = (127u << 24) | (16u << 16);
-	o->world.peer_net = (127u << 24) | (64u << 16);
-	o->world.pop.ntorrents = 10000;
-	o->world.pop.share_v2 = 0.10;
-	o->world.pop.share_hybrid = 0.30;
-	o->world.pop.share_private = 0.05;
-	o->world.pop.share_huge = 0.001;
-	o->world.pop.max_files = 5000;
+	worldopts_defaults(&o->world);
 	o->peer_port = 17882;
 	o->count = UINT32_MAX;
 	o->max_info = UINT64_MAX;
@@ -177,38 +157,6 @@ defaults(struct options *o)
 	o->rate = 20000;
 	o->window = 512;
 	o->seconds = 300;
-}
-
-static double
-share_arg(const char *s)
-{
-	char	   *end;
-	double		v = strtod(s, &end);
-
-	if (*end != '\0' || !(v >= 0.0 && v <= 1.0))
-		fail("a share must be between 0 and 1", s);
-	return v;
-}
-
-static unsigned long long
-count_arg(const char *s, unsigned long long max)
-{
-	char	   *end;
-	unsigned long long v = strtoull(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v > max)
-		fail("bad number", s);
-	return v;
-}
-
-static uint32_t
-net_arg(const char *s)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127)
-		fail("not a 127.0.0.0/8 address", s);
-	return ntohl(a.s_addr);
 }
 
 /* "ip:port,ip:port" into o->targets (127/8 only) */
@@ -233,34 +181,21 @@ targets_arg(struct options *o, const char *s)
 		t = &o->targets[o->ntargets++];
 		memset(t, 0, sizeof(*t));
 		t->sin_family = AF_INET;
-		t->sin_addr.s_addr = htonl(net_arg(tok));
-		t->sin_port = htons((uint16_t) count_arg(colon + 1, 65535));
+		t->sin_addr.s_addr = htonl(worldopts_net(tok));
+		t->sin_port = htons((uint16_t) worldopts_count(colon + 1, 65535));
 	}
 }
 
 enum opt_code
 {
-	O_NODES = 256, O_TORRENTS, O_PEERS, O_SEED, O_PEER_PORT, O_NODE_NET,
-	O_PEER_NET, O_PPT, O_BEP51, O_V2, O_HYBRID, O_PRIVATE, O_HUGE,
-	O_MAX_FILES, O_SILENT, O_GARBAGE, O_SLOW, O_UNREACH, O_NOMETA, O_REJECT,
-	O_LIE, O_WRONG, O_DROP, O_IGNORED, O_OUT, O_FIRST, O_COUNT, O_MIN_INFO,
+	O_PEER_PORT = 256, O_IGNORED, O_OUT, O_FIRST, O_COUNT, O_MIN_INFO,
 	O_MAX_INFO, O_LIMIT, O_TARGET, O_PORT, O_RATE, O_WINDOW, O_SECONDS,
 	O_MANIFEST_OUT, O_LIST
 };
 
 static const struct option long_options[] = {
-	{"nodes", 1, 0, O_NODES}, {"torrents", 1, 0, O_TORRENTS},
-	{"peers", 1, 0, O_PEERS}, {"seed", 1, 0, O_SEED},
-	{"peer-port", 1, 0, O_PEER_PORT}, {"node-net", 1, 0, O_NODE_NET},
-	{"peer-net", 1, 0, O_PEER_NET}, {"peers-per-torrent", 1, 0, O_PPT},
-	{"bep51", 1, 0, O_BEP51}, {"v2", 1, 0, O_V2}, {"hybrid", 1, 0, O_HYBRID},
-	{"private", 1, 0, O_PRIVATE}, {"huge", 1, 0, O_HUGE},
-	{"max-files", 1, 0, O_MAX_FILES}, {"silent-nodes", 1, 0, O_SILENT},
-	{"garbage-nodes", 1, 0, O_GARBAGE}, {"slow-peers", 1, 0, O_SLOW},
-	{"unreachable-peers", 1, 0, O_UNREACH},
-	{"no-metadata-peers", 1, 0, O_NOMETA}, {"reject-peers", 1, 0, O_REJECT},
-	{"lie-size-peers", 1, 0, O_LIE}, {"wrong-bytes-peers", 1, 0, O_WRONG},
-	{"drop-peers", 1, 0, O_DROP},
+	WORLDOPTS_LONG_OPTIONS,
+	{"peer-port", 1, 0, O_PEER_PORT},
 	/* dht_sim options that do not shape the world */
 	{"duration", 1, 0, O_IGNORED}, {"dht-port", 1, 0, O_IGNORED},
 	{"slow-ms", 1, 0, O_IGNORED}, {"sample-interval", 1, 0, O_IGNORED},
@@ -277,64 +212,27 @@ static const struct option long_options[] = {
 	{0, 0, 0, 0}
 };
 
-static double *
-share_target(struct options *o, int code)
-{
-	switch (code)
-	{
-		case O_BEP51: return &o->world.share_bep51;
-		case O_V2: return &o->world.pop.share_v2;
-		case O_HYBRID: return &o->world.pop.share_hybrid;
-		case O_PRIVATE: return &o->world.pop.share_private;
-		case O_HUGE: return &o->world.pop.share_huge;
-		case O_SILENT: return &o->world.node_share[NODE_SILENT];
-		case O_GARBAGE: return &o->world.node_share[NODE_GARBAGE];
-		case O_SLOW: return &o->world.peer_share[PEER_SLOW];
-		case O_UNREACH: return &o->world.peer_share[PEER_UNREACHABLE];
-		case O_NOMETA: return &o->world.peer_share[PEER_NO_METADATA];
-		case O_REJECT: return &o->world.peer_share[PEER_REJECT];
-		case O_LIE: return &o->world.peer_share[PEER_LIE_SIZE];
-		case O_WRONG: return &o->world.peer_share[PEER_WRONG_BYTES];
-		case O_DROP: return &o->world.peer_share[PEER_DROP];
-		default: return NULL;
-	}
-}
-
 static void
-take_option(struct options *o, int code, const char *arg)
+take_option(struct options *o, int code, const char *name, const char *arg)
 {
-	double	   *share = share_target(o, code);
-
-	if (share != NULL)
-	{
-		*share = share_arg(arg);
-		return;
-	}
 	switch (code)
 	{
-		case O_NODES: o->world.nnodes = (uint32_t) count_arg(arg, WORLD_MAX_NODES); break;
-		case O_TORRENTS: o->world.pop.ntorrents = (uint32_t) count_arg(arg, POPULATION_MAX_TORRENTS); break;
-		case O_PEERS: o->world.npeers = (uint32_t) count_arg(arg, WORLD_MAX_PEERS); o->peers_given = 1; break;
-		case O_SEED: o->world.seed = count_arg(arg, ~0ULL); break;
-		case O_PEER_PORT: o->peer_port = (uint16_t) count_arg(arg, 65534); break;
-		case O_NODE_NET: o->world.node_net = net_arg(arg); break;
-		case O_PEER_NET: o->world.peer_net = net_arg(arg); break;
-		case O_PPT: o->world.peers_per_torrent = strtod(arg, NULL); break;
-		case O_MAX_FILES: o->world.pop.max_files = (uint32_t) count_arg(arg, 1000000); break;
+		case WORLDOPTS_CODE: worldopts_take(&o->world, name, arg); break;
+		case O_PEER_PORT: o->peer_port = (uint16_t) worldopts_count(arg, 65534); break;
 		case O_IGNORED: break;
 		case O_OUT: o->out = arg; break;
 		case O_MANIFEST_OUT: o->manifest_out = arg; break;
 		case O_LIST: o->list = arg; break;
-		case O_FIRST: o->first = (uint32_t) count_arg(arg, UINT32_MAX); break;
-		case O_COUNT: o->count = (uint32_t) count_arg(arg, UINT32_MAX); break;
-		case O_MIN_INFO: o->min_info = count_arg(arg, ~0ULL); break;
-		case O_MAX_INFO: o->max_info = count_arg(arg, ~0ULL); break;
-		case O_LIMIT: o->limit = (uint32_t) count_arg(arg, UINT32_MAX); break;
+		case O_FIRST: o->first = (uint32_t) worldopts_count(arg, UINT32_MAX); break;
+		case O_COUNT: o->count = (uint32_t) worldopts_count(arg, UINT32_MAX); break;
+		case O_MIN_INFO: o->min_info = worldopts_count(arg, ~0ULL); break;
+		case O_MAX_INFO: o->max_info = worldopts_count(arg, ~0ULL); break;
+		case O_LIMIT: o->limit = (uint32_t) worldopts_count(arg, UINT32_MAX); break;
 		case O_TARGET: targets_arg(o, arg); break;
-		case O_PORT: o->port = (uint16_t) count_arg(arg, 65535); break;
-		case O_RATE: o->rate = (uint32_t) count_arg(arg, 10000000); break;
-		case O_WINDOW: o->window = (uint32_t) count_arg(arg, 1000000); break;
-		case O_SECONDS: o->seconds = (uint32_t) count_arg(arg, 3600); break;
+		case O_PORT: o->port = (uint16_t) worldopts_count(arg, 65535); break;
+		case O_RATE: o->rate = (uint32_t) worldopts_count(arg, 10000000); break;
+		case O_WINDOW: o->window = (uint32_t) worldopts_count(arg, 1000000); break;
+		case O_SECONDS: o->seconds = (uint32_t) worldopts_count(arg, 3600); break;
 		default: fail("unknown option (see the header of bench/fetch_feed.c)", NULL);
 	}
 }
@@ -342,20 +240,19 @@ take_option(struct options *o, int code, const char *arg)
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
-	int			code;
+	int			code,
+				idx = 0;
 
 	defaults(o);
 	if (argc < 2)
 		fail("usage: fetch_feed list|announce|manifest [options]", NULL);
 	o->mode = argv[1];
 	optind = 2;
-	while ((code = getopt_long(argc, argv, "", long_options, NULL)) != -1)
-		take_option(o, code, optarg);
+	while ((code = getopt_long(argc, argv, "", long_options, &idx)) != -1)
+		take_option(o, code, code == '?' ? "" : long_options[idx].name, optarg);
 	if (optind != argc)
 		fail("unexpected argument", argv[optind]);
-	if (!o->peers_given)
-		o->world.npeers = o->world.pop.ntorrents / 4 > 0 ? o->world.pop.ntorrents / 4 : 1;
-	o->world.pop.seed = o->world.seed;
+	worldopts_finish(&o->world);
 }
 
 /* The first peer of torrent t that serves it (honest or slow), or -1 */

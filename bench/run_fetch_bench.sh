@@ -135,7 +135,8 @@ build_fetch_tools() {
     gcc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -I"$ROOT/extension/core" \
         -I"$ROOT/test/sim" "$ROOT/bench/fetch_feed.c" "$ROOT/test/sim/world.c" \
         "$ROOT/test/sim/population.c" "$ROOT/test/sim/names.c" \
-        "$ROOT/test/sim/loopudp.c" "${core[@]}" -lsodium -lm -o "$BUILD/fetch_feed" \
+        "$ROOT/test/sim/loopudp.c" "$ROOT/test/sim/worldopts.c" "${core[@]}" \
+        -lsodium -lm -o "$BUILD/fetch_feed" \
         || die "could not build fetch_feed"
 }
 

@@ -13,7 +13,6 @@
  * bootstrap), "manifest <path>", "READY", then a status line every
  * --status seconds and a final one on exit.
  */
-#include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include "krpc.h"
 #include "peerserve.h"
 #include "world.h"
+#include "worldopts.h"
 
 #define TICK_MS 10
 
@@ -39,7 +39,6 @@ struct options
 	uint32_t	entries;
 	uint32_t	status_s;
 	uint32_t	duration_s;
-	int			peers_given;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -64,27 +63,7 @@ static void
 defaults(struct options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->world.seed = 1;
-	o->world.nnodes = 2000;
-	o->world.peers_per_torrent = 2.0;
-	o->world.share_bep51 = 0.8;
-	o->world.node_share[NODE_SILENT] = 0.05;
-	o->world.node_share[NODE_GARBAGE] = 0.02;
-	o->world.peer_share[PEER_SLOW] = 0.05;
-	o->world.peer_share[PEER_UNREACHABLE] = 0.10;
-	o->world.peer_share[PEER_NO_METADATA] = 0.03;
-	o->world.peer_share[PEER_REJECT] = 0.03;
-	o->world.peer_share[PEER_LIE_SIZE] = 0.02;
-	o->world.peer_share[PEER_WRONG_BYTES] = 0.03;
-	o->world.peer_share[PEER_DROP] = 0.02;
-	o->world.node_net = (127u << 24) | (16u << 16);
-	o->world.peer_net = (127u << 24) | (64u << 16);
-	o->world.pop.ntorrents = 10000;
-	o->world.pop.share_v2 = 0.10;
-	o->world.pop.share_hybrid = 0.30;
-	o->world.pop.share_private = 0.05;
-	o->world.pop.share_huge = 0.001;
-	o->world.pop.max_files = 5000;
+	worldopts_defaults(&o->world);
 	o->dht.port = 17881;
 	o->dht.sample_interval = 60;
 	o->dht.search_rate = 20;
@@ -117,130 +96,38 @@ usage(void)
 	exit(2);
 }
 
-static double
-share_arg(const char *s)
-{
-	char	   *end;
-	double		v = strtod(s, &end);
-
-	if (*end != '\0' || !(v >= 0.0 && v <= 1.0))
-	{
-		fprintf(stderr, "dht_sim: a share must be between 0 and 1: %s\n", s);
-		exit(2);
-	}
-	return v;
-}
-
-static unsigned long
-count_arg(const char *s, unsigned long max)
-{
-	char	   *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (*end != '\0' || v > max)
-	{
-		fprintf(stderr, "dht_sim: expected a number up to %lu: %s\n", max, s);
-		exit(2);
-	}
-	return v;
-}
-
-static uint32_t
-net_arg(const char *s)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127)
-	{
-		fprintf(stderr, "dht_sim: not a 127.0.0.0/8 address: %s\n", s);
-		exit(2);
-	}
-	return ntohl(a.s_addr);
-}
-
 enum opt_code
 {
-	O_NODES = 256, O_TORRENTS, O_PEERS, O_SEED, O_DURATION, O_DHT_PORT,
-	O_PEER_PORT, O_NODE_NET, O_PEER_NET, O_PPT, O_BEP51, O_V2, O_HYBRID,
-	O_PRIVATE, O_HUGE, O_MAX_FILES, O_SILENT, O_GARBAGE, O_SLOW, O_UNREACH,
-	O_NOMETA, O_REJECT, O_LIE, O_WRONG, O_DROP, O_SLOW_MS, O_INTERVAL,
+	O_DURATION = 256, O_DHT_PORT, O_PEER_PORT, O_SLOW_MS, O_INTERVAL,
 	O_SEARCH, O_ANNOUNCE, O_MANIFEST, O_ENTRIES, O_STATUS, O_HELP
 };
 
 static const struct option long_options[] = {
-	{"nodes", 1, 0, O_NODES}, {"torrents", 1, 0, O_TORRENTS},
-	{"peers", 1, 0, O_PEERS}, {"seed", 1, 0, O_SEED},
+	WORLDOPTS_LONG_OPTIONS,
 	{"duration", 1, 0, O_DURATION}, {"dht-port", 1, 0, O_DHT_PORT},
-	{"peer-port", 1, 0, O_PEER_PORT}, {"node-net", 1, 0, O_NODE_NET},
-	{"peer-net", 1, 0, O_PEER_NET}, {"peers-per-torrent", 1, 0, O_PPT},
-	{"bep51", 1, 0, O_BEP51}, {"v2", 1, 0, O_V2}, {"hybrid", 1, 0, O_HYBRID},
-	{"private", 1, 0, O_PRIVATE}, {"huge", 1, 0, O_HUGE},
-	{"max-files", 1, 0, O_MAX_FILES}, {"silent-nodes", 1, 0, O_SILENT},
-	{"garbage-nodes", 1, 0, O_GARBAGE}, {"slow-peers", 1, 0, O_SLOW},
-	{"unreachable-peers", 1, 0, O_UNREACH},
-	{"no-metadata-peers", 1, 0, O_NOMETA}, {"reject-peers", 1, 0, O_REJECT},
-	{"lie-size-peers", 1, 0, O_LIE}, {"wrong-bytes-peers", 1, 0, O_WRONG},
-	{"drop-peers", 1, 0, O_DROP}, {"slow-ms", 1, 0, O_SLOW_MS},
+	{"peer-port", 1, 0, O_PEER_PORT}, {"slow-ms", 1, 0, O_SLOW_MS},
 	{"sample-interval", 1, 0, O_INTERVAL}, {"search-rate", 1, 0, O_SEARCH},
 	{"announce-rate", 1, 0, O_ANNOUNCE}, {"manifest", 1, 0, O_MANIFEST},
 	{"entries", 1, 0, O_ENTRIES}, {"status", 1, 0, O_STATUS},
 	{"help", 0, 0, O_HELP}, {0, 0, 0, 0}
 };
 
-/* Options that set a share: where each one goes */
-static double *
-share_target(struct options *o, int code)
-{
-	switch (code)
-	{
-		case O_BEP51: return &o->world.share_bep51;
-		case O_V2: return &o->world.pop.share_v2;
-		case O_HYBRID: return &o->world.pop.share_hybrid;
-		case O_PRIVATE: return &o->world.pop.share_private;
-		case O_HUGE: return &o->world.pop.share_huge;
-		case O_SILENT: return &o->world.node_share[NODE_SILENT];
-		case O_GARBAGE: return &o->world.node_share[NODE_GARBAGE];
-		case O_SLOW: return &o->world.peer_share[PEER_SLOW];
-		case O_UNREACH: return &o->world.peer_share[PEER_UNREACHABLE];
-		case O_NOMETA: return &o->world.peer_share[PEER_NO_METADATA];
-		case O_REJECT: return &o->world.peer_share[PEER_REJECT];
-		case O_LIE: return &o->world.peer_share[PEER_LIE_SIZE];
-		case O_WRONG: return &o->world.peer_share[PEER_WRONG_BYTES];
-		case O_DROP: return &o->world.peer_share[PEER_DROP];
-		default: return NULL;
-	}
-}
-
 static void
-take_option(struct options *o, int code, const char *arg)
+take_option(struct options *o, int code, const char *name, const char *arg)
 {
-	double	   *share = share_target(o, code);
-
-	if (share != NULL)
-	{
-		*share = share_arg(arg);
-		return;
-	}
 	switch (code)
 	{
-		case O_NODES: o->world.nnodes = (uint32_t) count_arg(arg, WORLD_MAX_NODES); break;
-		case O_TORRENTS: o->world.pop.ntorrents = (uint32_t) count_arg(arg, POPULATION_MAX_TORRENTS); break;
-		case O_PEERS: o->world.npeers = (uint32_t) count_arg(arg, WORLD_MAX_PEERS); o->peers_given = 1; break;
-		case O_SEED: o->world.seed = count_arg(arg, ~0UL); break;
-		case O_DURATION: o->duration_s = (uint32_t) count_arg(arg, 86400 * 7); break;
-		case O_DHT_PORT: o->dht.port = (uint16_t) count_arg(arg, 65535); break;
-		case O_PEER_PORT: o->peers.port = (uint16_t) count_arg(arg, 65534); break;
-		case O_NODE_NET: o->world.node_net = net_arg(arg); break;
-		case O_PEER_NET: o->world.peer_net = net_arg(arg); break;
-		case O_PPT: o->world.peers_per_torrent = strtod(arg, NULL); break;
-		case O_MAX_FILES: o->world.pop.max_files = (uint32_t) count_arg(arg, 1000000); break;
-		case O_SLOW_MS: o->peers.slow_ms = (uint32_t) count_arg(arg, 600000); break;
-		case O_INTERVAL: o->dht.sample_interval = (uint32_t) count_arg(arg, 21600); break;
-		case O_SEARCH: o->dht.search_rate = (double) count_arg(arg, 100000); break;
-		case O_ANNOUNCE: o->dht.announce_rate = (double) count_arg(arg, 100000); break;
+		case WORLDOPTS_CODE: worldopts_take(&o->world, name, arg); break;
+		case O_DURATION: o->duration_s = (uint32_t) worldopts_count(arg, 86400 * 7); break;
+		case O_DHT_PORT: o->dht.port = (uint16_t) worldopts_count(arg, 65535); break;
+		case O_PEER_PORT: o->peers.port = (uint16_t) worldopts_count(arg, 65534); break;
+		case O_SLOW_MS: o->peers.slow_ms = (uint32_t) worldopts_count(arg, 600000); break;
+		case O_INTERVAL: o->dht.sample_interval = (uint32_t) worldopts_count(arg, 21600); break;
+		case O_SEARCH: o->dht.search_rate = (double) worldopts_count(arg, 100000); break;
+		case O_ANNOUNCE: o->dht.announce_rate = (double) worldopts_count(arg, 100000); break;
 		case O_MANIFEST: o->manifest = arg; break;
-		case O_ENTRIES: o->entries = (uint32_t) count_arg(arg, 1000); break;
-		case O_STATUS: o->status_s = (uint32_t) count_arg(arg, 86400); break;
+		case O_ENTRIES: o->entries = (uint32_t) worldopts_count(arg, 1000); break;
+		case O_STATUS: o->status_s = (uint32_t) worldopts_count(arg, 86400); break;
 		default: usage();
 	}
 }
@@ -248,16 +135,15 @@ take_option(struct options *o, int code, const char *arg)
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
-	int			code;
+	int			code,
+				idx = 0;
 
 	defaults(o);
-	while ((code = getopt_long(argc, argv, "", long_options, NULL)) != -1)
-		take_option(o, code, optarg);
+	while ((code = getopt_long(argc, argv, "", long_options, &idx)) != -1)
+		take_option(o, code, code == '?' ? "" : long_options[idx].name, optarg);
 	if (optind != argc)
 		usage();
-	if (!o->peers_given)
-		o->world.npeers = o->world.pop.ntorrents / 4 > 0 ? o->world.pop.ntorrents / 4 : 1;
-	o->world.pop.seed = o->world.seed;
+	worldopts_finish(&o->world);
 	o->dht.seed = o->world.seed;
 	o->dht.peer_port = o->peers.port;
 }
